@@ -1,0 +1,145 @@
+"""Turn a hardware YAML file into a `Hardware`, naming the file and field of every bad value.
+
+The file lists memory levels outer to inner, as Timeloop does (DRAM, caches, registers);
+`Hardware.caches` holds them innermost first, the order a load looks them up.
+"""
+
+from pathlib import Path
+
+from sim.errors import ConfigError
+from sim.hw.model import (
+    CacheLevel,
+    Core,
+    Dram,
+    FlopsPerCycle,
+    Hardware,
+    RegisterFile,
+    Replacement,
+    WritePolicy,
+)
+from sim.paths import resolve
+from sim.units import parse_bytes, parse_bytes_per_s, parse_hz, parse_seconds
+from sim.yamlio import Fields, as_int, as_positive_float, as_str, read_yaml
+
+SUPPORTED_VERSIONS = (1,)
+
+
+def _choice(enum_cls):
+    def convert(value):
+        try:
+            return enum_cls(value)
+        except ValueError:
+            known = ", ".join(m.value for m in enum_cls)
+            raise ValueError(f"expected one of {known}, got {value!r}") from None
+
+    return convert
+
+
+def _positive_bytes(value) -> int:
+    n_bytes = parse_bytes(value)
+    if n_bytes <= 0:
+        raise ValueError(f"expected a positive size, got {value!r}")
+    return n_bytes
+
+
+def load_hardware(spec: str) -> Hardware:
+    """Load `spec`: a path to a YAML file, or the name of a file in hw_configs/."""
+    path = resolve(spec, "hw_configs", "hardware", ConfigError)
+    return parse_hardware(read_yaml(path, ConfigError), str(path))
+
+
+def parse_hardware(data, file: str) -> Hardware:
+    top = Fields(data, "", ConfigError, file)
+    version = top.get("version", lambda v: as_int(v, minimum=1))
+    if version not in SUPPORTED_VERSIONS:
+        raise top.fail(f"unsupported version {version} (this sim reads {SUPPORTED_VERSIONS})")
+    name = top.get("name", as_str)
+    description = top.get("description", as_str, default="")
+    engine = top.get("engine", as_str)
+    clock_hz = top.get("clock", parse_hz)
+    rates = top.sub("flops_per_cycle")
+    flops = FlopsPerCycle(**{p: rates.get(p, as_positive_float) for p in ("fp32", "fp16", "int8")})
+    rates.done()
+
+    dram = registers = None
+    caches: list[CacheLevel] = []
+    for place, item in top.items("memory"):
+        level = Fields(item, place, ConfigError, file)
+        kind = level.get("kind", _choice_of("dram", "cache", "registers"))
+        if kind == "dram":
+            dram = _dram(level)
+        elif kind == "registers":
+            registers = RegisterFile(
+                count=level.get("count", lambda v: as_int(v, minimum=1)),
+                width_bytes=level.get("width", _positive_bytes),
+            )
+            level.get("name", as_str, default="registers")
+        else:
+            caches.append(_cache(level))
+        level.done()
+    top.done()
+    if dram is None:
+        raise top.fail("memory has no level of kind 'dram'", "memory")
+    if registers is None:
+        raise top.fail("memory has no level of kind 'registers'", "memory")
+    core = Core(clock_hz=clock_hz, flops_per_cycle=flops, registers=registers)
+    return Hardware(
+        name=name,
+        description=description,
+        engine=engine,
+        core=core,
+        caches=tuple(reversed(caches)),
+        dram=dram,
+        source=file,
+    )
+
+
+def _choice_of(*names: str):
+    def convert(value):
+        if value not in names:
+            raise ValueError(f"expected one of {', '.join(names)}, got {value!r}")
+        return value
+
+    return convert
+
+
+def _dram(level: Fields) -> Dram:
+    level.get("name", as_str, default="DRAM")
+    return Dram(
+        bandwidth_bytes_per_s=level.get("bandwidth", parse_bytes_per_s),
+        latency_s=level.get("latency", parse_seconds),
+        max_outstanding=level.get("max_outstanding", lambda v: as_int(v, minimum=1)),
+    )
+
+
+def _cache(level: Fields) -> CacheLevel:
+    size = level.get("size", _positive_bytes)
+    values = dict(
+        name=level.get("name", as_str),
+        size_bytes=size,
+        line_bytes=level.get("line", _positive_bytes),
+        ways=level.get("ways", lambda v: as_int(v, minimum=1)),
+        share_bytes=level.get("share", _positive_bytes, default=size),
+        replacement=level.get("replacement", _choice(Replacement), default=Replacement.LRU),
+        write_policy=level.get("write_policy", _choice(WritePolicy), default=WritePolicy.WRITE_BACK),
+        latency_cycles=level.get("latency_cycles", as_positive_float),
+        bytes_per_cycle=level.get("bytes_per_cycle", as_positive_float),
+        store_hit_refreshes=level.get("store_hit_refreshes", _bool, default=True),
+        seed=level.get("seed", as_int, default=0),
+    )
+    try:
+        return CacheLevel(**values)
+    except ValueError as exc:
+        raise level.fail(str(exc)) from None
+
+
+def _bool(value) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"expected true or false, got {value!r}")
+    return value
+
+
+def hardware_names() -> dict[str, Path]:
+    from sim.paths import shipped
+
+    return shipped("hw_configs")

@@ -1,0 +1,35 @@
+"""Where shipped hardware configs and workloads live, and how a name resolves to a file."""
+
+from pathlib import Path
+
+from sim.errors import SimError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _search_dirs(folder: str) -> list[Path]:
+    dirs = [Path.cwd() / folder, PROJECT_ROOT / folder]
+    return list(dict.fromkeys(d for d in dirs if d.is_dir()))
+
+
+def shipped(folder: str, suffix: str = ".yaml") -> dict[str, Path]:
+    """Name -> file for every shipped file in `folder` (the working directory's copy wins)."""
+    found: dict[str, Path] = {}
+    for directory in reversed(_search_dirs(folder)):
+        for path in sorted(directory.glob(f"*{suffix}")):
+            found[path.stem] = path
+    return dict(sorted(found.items()))
+
+
+def resolve(spec: str, folder: str, what: str, error: type[SimError]) -> Path:
+    """A path as given, or the name of a shipped file in `folder`."""
+    path = Path(spec)
+    if path.suffix or "/" in spec or path.exists():
+        if not path.is_file():
+            raise error(f"no such {what} file", file=spec)
+        return path
+    known = shipped(folder)
+    if spec not in known:
+        names = ", ".join(known) or "none found"
+        raise error(f"unknown {what} '{spec}' (known: {names})")
+    return known[spec]
