@@ -75,3 +75,12 @@ def format_bytes(n_bytes: float) -> str:
         if abs(n_bytes) >= scale:
             return f"{n_bytes / scale:.3g} {unit}"
     return f"{n_bytes:.0f} B"
+
+
+def format_binary_bytes(n_bytes: int) -> str:
+    """Cache and buffer sizes as hardware documents write them: 32 KiB, 6 MiB."""
+    for unit, scale in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if n_bytes >= scale and n_bytes % (scale // 1024 or 1) == 0:
+            value = n_bytes / scale
+            return f"{value:g} {unit}"
+    return f"{n_bytes} B"

@@ -1,0 +1,26 @@
+"""Arguments several commands share, and turning them into values."""
+
+import argparse
+
+from sim.errors import ConfigError
+from sim.hw.model import Precision
+
+
+def add_precision(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--precision",
+        choices=[p.value for p in Precision],
+        default=Precision.FP32.value,
+        help="element type of activations and weights (default: fp32)",
+    )
+
+
+def add_json(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", metavar="PATH", help="write the results as JSON ('-' = stdout)")
+
+
+def precision_of(args: argparse.Namespace) -> Precision:
+    try:
+        return Precision(args.precision)
+    except ValueError:
+        raise ConfigError(f"unknown precision '{args.precision}'") from None

@@ -1,0 +1,1 @@
+"""Turn results into what users read: terminal tables and JSON documents."""

@@ -1,0 +1,13 @@
+"""A rich console for the CLI: terminal width on a terminal, wide enough for tables in a pipe."""
+
+import sys
+
+from rich.console import Console
+
+PIPE_WIDTH = 200
+
+
+def make_console(stderr: bool = False) -> Console:
+    stream = sys.stderr if stderr else sys.stdout
+    width = None if stream.isatty() else PIPE_WIDTH
+    return Console(file=stream, width=width, highlight=False)
