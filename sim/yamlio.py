@@ -119,8 +119,8 @@ def as_int(value: Any, *, minimum: int = 0) -> int:
 def as_positive_float(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError(f"expected a number, got {value!r}")
-    if not value > 0:
-        raise ValueError(f"expected a positive number, got {value}")
+    if not 0 < value < float("inf"):
+        raise ValueError(f"expected a positive, finite number, got {value}")
     return float(value)
 
 
