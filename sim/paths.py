@@ -24,11 +24,13 @@ def shipped(folder: str, suffix: str = ".yaml") -> dict[str, Path]:
 def resolve(spec: str, folder: str, what: str, error: type[SimError]) -> Path:
     """A path as given, or the name of a shipped file in `folder`."""
     path = Path(spec)
+    known = shipped(folder)
+    if spec in known and not path.is_file():
+        return known[spec]  # a name may hold a dot: shufflenet_v1_0.5x_g3
     if path.suffix or "/" in spec or path.exists():
         if not path.is_file():
             raise error(f"no such {what} file", file=spec)
         return path
-    known = shipped(folder)
     if spec not in known:
         names = ", ".join(known) or "none found"
         raise error(f"unknown {what} '{spec}' (known: {names})")
