@@ -107,6 +107,7 @@ class _Scope:
     input: str | None
     parent: "_Scope | None" = None
     names: dict[str, str] = field(factory=dict)
+    skipped: set[str] = field(factory=set)  # names of entries left out by `if: false`
 
     def full(self, local: str) -> str:
         return f"{self.prefix}{local}"
@@ -118,6 +119,17 @@ class _Scope:
                 return scope.names[local]
             scope = scope.parent
         return None
+
+    def is_skipped(self, local: str) -> bool:
+        """True if the nearest scope that mentions `local` left it out with `if: false`."""
+        scope: _Scope | None = self
+        while scope is not None:
+            if local in scope.names:
+                return False
+            if local in scope.skipped:
+                return True
+            scope = scope.parent
+        return False
 
 
 class _Builder:
@@ -151,6 +163,8 @@ class _Builder:
             if not isinstance(condition, bool):
                 raise self.fail(f"'if' must be true or false, got {condition!r}", where)
             if not condition:
+                if isinstance(entry.get("name"), str):
+                    scope.skipped.add(entry["name"])
                 continue
             if "block" in entry:
                 previous = self.block(entry, where, scope, previous)
@@ -249,6 +263,8 @@ class _Builder:
                 if scope.input is not None:
                     return scope.input
                 continue
+            if scope.is_skipped(alternative):
+                continue  # never an outer tensor of the same name
             found = scope.lookup(alternative)
             if found is None and alternative in self.tensors:
                 found = alternative

@@ -1,8 +1,9 @@
 """The shipped workloads: each loads, and its key layers have the shapes the papers' tables give."""
 
 import pytest
+import yaml
 
-from sim.graph.load import load_workload
+from sim.graph.load import load_workload, parse_workload
 from sim.graph.model import OpKind
 from tests.conftest import ROOT
 
@@ -169,3 +170,30 @@ def test_the_talks_examples_have_the_talks_shapes():
     assert [(op.kind, op.outputs[0].shape) for op in matmul] == [(OpKind.MATMUL, (1000, 1000))]
     matvec = load_workload("matvec_1000").ops
     assert [(op.kind, op.outputs[0].shape) for op in matvec] == [(OpKind.MATMUL, (1000, 1))]
+
+
+def test_a_skipped_shortcut_falls_back_to_the_block_input_not_an_outer_tensor():
+    # Regression (found writing ResNet): `in: [r, proj|$input]` in an instance whose `proj` is
+    # skipped took a top-level tensor also named `proj` instead of the block's input.
+    graph = parse_workload(
+        yaml.safe_load(
+            """
+name: shadow
+inputs: {x: [1, 4, 8, 8]}
+blocks:
+  b:
+    args: {p: false}
+    ops:
+      - {op: relu, name: r}
+      - {op: relu, name: proj, if: $p}
+      - {op: add, name: add, in: [r, proj|$input]}
+graph:
+  - {op: relu, name: proj}
+  - {op: relu, name: other}
+  - {block: b, name: blk}
+  - {block: b, name: blk2, p: true}
+"""
+        )
+    )
+    assert [t.name for t in graph.op("blk.add").inputs] == ["blk.r", "other"]
+    assert [t.name for t in graph.op("blk2.add").inputs] == ["blk2.r", "blk2.proj"]
