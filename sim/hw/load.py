@@ -7,6 +7,7 @@ The file lists memory levels outer to inner, as Timeloop does (DRAM, caches, reg
 from pathlib import Path
 
 from sim.errors import ConfigError
+from sim.graph.model import OpKind
 from sim.hw.model import (
     CacheLevel,
     Core,
@@ -60,6 +61,8 @@ def parse_hardware(data, file: str) -> Hardware:
     rates = top.sub("flops_per_cycle")
     flops = FlopsPerCycle(**{p: rates.get(p, as_positive_float) for p in ("fp32", "fp16", "int8")})
     rates.done()
+    efficiency = _efficiency(top.sub("efficiency", default={"default": 1.0}))
+    prefetch_tiles = top.get("prefetch_tiles", as_int, default=1)
 
     dram = registers = None
     caches: list[CacheLevel] = []
@@ -82,7 +85,13 @@ def parse_hardware(data, file: str) -> Hardware:
         raise top.fail("memory has no level of kind 'dram'", "memory")
     if registers is None:
         raise top.fail("memory has no level of kind 'registers'", "memory")
-    core = Core(clock_hz=clock_hz, flops_per_cycle=flops, registers=registers)
+    core = Core(
+        clock_hz=clock_hz,
+        flops_per_cycle=flops,
+        registers=registers,
+        efficiency=efficiency,
+        prefetch_tiles=prefetch_tiles,
+    )
     return Hardware(
         name=name,
         description=description,
@@ -92,6 +101,24 @@ def parse_hardware(data, file: str) -> Hardware:
         dram=dram,
         source=file,
     )
+
+
+def _efficiency(fields: Fields) -> dict[str, float]:
+    known = ["default", *(kind.value for kind in OpKind)]
+    values = {}
+    for key in list(fields.data):
+        if key not in known:
+            raise fields.fail(f"unknown op kind '{key}' (known: {', '.join(known)})", key)
+        values[key] = fields.get(key, _fraction)
+    fields.done()
+    return values
+
+
+def _fraction(value) -> float:
+    number = as_positive_float(value)
+    if number > 1:
+        raise ValueError(f"expected a fraction of peak in (0, 1], got {value}")
+    return number
 
 
 def _choice_of(*names: str):

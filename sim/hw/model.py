@@ -113,9 +113,22 @@ class RegisterFile:
 
 @define(frozen=True)
 class Core:
+    """The engine that executes tiles.
+
+    `efficiency` is the fraction of peak arithmetic an op kind reaches with its operands in
+    registers (key `default` for kinds not listed); memory stalls are modeled separately.
+    `prefetch_tiles` is how many tiles' memory traffic may run ahead of the current tile's
+    compute (1 = double buffering).
+    """
+
     clock_hz: float = field(validator=_positive)
     flops_per_cycle: FlopsPerCycle
     registers: RegisterFile
+    efficiency: dict[str, float] = field(factory=lambda: {"default": 1.0})
+    prefetch_tiles: int = 1
+
+    def efficiency_of(self, kind: str) -> float:
+        return self.efficiency.get(kind, self.efficiency.get("default", 1.0))
 
 
 @define(frozen=True)
