@@ -1,0 +1,89 @@
+"""What one tile costs each hardware unit, from its arithmetic and its cache counts.
+
+- compute: FLOPs / (FLOPs per cycle of the precision x the op kind's efficiency);
+- each cache level: the bytes its port moves for the tile / its bytes per cycle, plus its
+  latency once (the accesses of a tile are pipelined). L1 serves every register load and
+  store (line accesses + collapsed + spills, each one register wide); a lower level moves a
+  line for every access it receives (the upper level's misses and write-backs);
+- DRAM: latency once, plus the tile's bytes at the effective bandwidth, which Little's law
+  caps at max_outstanding x line / latency.
+
+A core runs its arithmetic and its cache ports concurrently, so the core is busy for the
+largest of compute and the level times; DRAM is a separate unit (sim/engine/timing.py).
+"""
+
+from attrs import define
+
+from sim.cache.stats import HierarchyStats
+from sim.hw.model import Hardware, Precision
+from sim.trace.model import Tile
+
+
+@define(frozen=True)
+class TileCost:
+    flops: int
+    compute_cycles: float
+    level_cycles: tuple[float, ...]  # per cache level, innermost first
+    dram_read_bytes: int
+    dram_write_bytes: int
+    dram_cycles: float
+    dram_bandwidth_cycles: float  # the part of dram_cycles that peak bandwidth alone would take
+
+    @property
+    def core_cycles(self) -> float:
+        return max(self.compute_cycles, *self.level_cycles, 0.0)
+
+    @property
+    def dram_bytes(self) -> int:
+        return self.dram_read_bytes + self.dram_write_bytes
+
+
+def dram_line_bytes(hw: Hardware) -> int:
+    """The size of one DRAM request: the outermost cache's line (64 B without caches)."""
+    return hw.caches[-1].line_bytes if hw.caches else 64
+
+
+def effective_dram_bytes_per_s(hw: Hardware) -> float:
+    """Peak bandwidth, or what max_outstanding lines in flight sustain (Little's law)."""
+    in_flight = hw.dram.max_outstanding * dram_line_bytes(hw) / hw.dram.latency_s
+    return min(hw.dram.bandwidth_bytes_per_s, in_flight)
+
+
+def dram_cycles(n_bytes: int, hw: Hardware) -> tuple[float, float]:
+    """(cycles the transfer takes, cycles peak bandwidth alone would take)."""
+    if n_bytes == 0:
+        return 0.0, 0.0
+    clock = hw.core.clock_hz
+    total = (hw.dram.latency_s + n_bytes / effective_dram_bytes_per_s(hw)) * clock
+    return total, n_bytes / hw.dram.bandwidth_bytes_per_s * clock
+
+
+def tile_cost(
+    tile: Tile, stats: HierarchyStats | None, hw: Hardware, precision: Precision, kind: str
+) -> TileCost:
+    """The cost of `tile`, whose line accesses produced `stats` (None: caches disabled)."""
+    peak = hw.core.flops_per_cycle.of(precision) * hw.core.efficiency_of(kind)
+    compute = tile.flops / peak
+    if stats is None:
+        line = dram_line_bytes(hw)
+        writes = int(tile.is_write.sum())
+        read_bytes, write_bytes = (tile.line_accesses - writes) * line, writes * line
+        levels: tuple[float, ...] = ()
+    else:
+        read_bytes, write_bytes = stats.dram_read_bytes, stats.dram_write_bytes
+        levels = _level_cycles(tile, stats, hw)
+    total, bandwidth = dram_cycles(read_bytes + write_bytes, hw)
+    return TileCost(tile.flops, compute, levels, read_bytes, write_bytes, total, bandwidth)
+
+
+def _level_cycles(tile: Tile, stats: HierarchyStats, hw: Hardware) -> tuple[float, ...]:
+    cycles = []
+    for depth, (level, counts) in enumerate(zip(hw.caches, stats.levels)):
+        if depth == 0:
+            register_accesses = tile.line_accesses + tile.collapsed_accesses + tile.spill_accesses
+            width = min(hw.core.registers.width_bytes, level.line_bytes)
+            moved_bytes = register_accesses * width
+        else:
+            moved_bytes = counts.accesses * level.line_bytes
+        cycles.append(level.latency_cycles + moved_bytes / level.bytes_per_cycle if moved_bytes else 0.0)
+    return tuple(cycles)

@@ -1,0 +1,50 @@
+import pytest
+
+from sim.cache.stats import HierarchyStats, LevelStats
+from sim.engine.costs import dram_cycles, effective_dram_bytes_per_s, tile_cost
+from sim.hw.load import load_hardware
+from sim.hw.model import Precision
+from sim.trace.model import Tile
+
+
+def test_littles_law_caps_the_pis_single_core_bandwidth():
+    hw = load_hardware("pi3")
+    # 6 lines of 64 B in flight over 175 ns = 2.19 GB/s: the measured single-core NEON read
+    # bandwidth (~2.1 GB/s, tinymembench) rather than the 3.6 GB/s bus peak.
+    assert effective_dram_bytes_per_s(hw) == pytest.approx(6 * 64 / 175e-9)
+    assert effective_dram_bytes_per_s(hw) < hw.dram.bandwidth_bytes_per_s
+    total, at_peak = dram_cycles(64_000, hw)
+    assert total == pytest.approx((175e-9 + 64_000 / (6 * 64 / 175e-9)) * 1.2e9)
+    assert at_peak == pytest.approx(64_000 / 3.6e9 * 1.2e9)
+    assert dram_cycles(0, hw) == (0.0, 0.0)
+
+
+def test_gpus_keep_enough_misses_in_flight_for_peak_bandwidth():
+    for name in ("xavier", "v100"):
+        hw = load_hardware(name)
+        assert effective_dram_bytes_per_s(hw) == hw.dram.bandwidth_bytes_per_s
+
+
+def test_tile_cost_by_hand_on_the_pi():
+    hw = load_hardware("pi3")
+    tile = Tile(flops=800, line_addresses=[0, 64, 128, 192], is_write=[0, 0, 0, 1], collapsed_accesses=12)
+    stats = HierarchyStats(
+        (LevelStats("L1D", 4, 0, 4, 0, 0), LevelStats("L2", 4, 1, 3, 0, 0)),
+        dram_read_bytes=192,
+        dram_write_bytes=0,
+    )
+    cost = tile_cost(tile, stats, hw, Precision.FP32, "conv2d")
+    assert cost.compute_cycles == 800 / 8  # 8 FLOPs per cycle, efficiency 1
+    # L1: 16 register accesses of 16 B at 8 B/cycle + 3 cycles latency;
+    # L2: 4 lines of 64 B at 64 B/cycle + 14 cycles latency.
+    assert cost.level_cycles == (3 + 16 * 16 / 8, 14 + 4 * 64 / 64)
+    assert cost.core_cycles == 100
+    assert (cost.dram_read_bytes, cost.dram_write_bytes) == (192, 0)
+
+
+def test_without_caches_every_line_access_is_dram_traffic():
+    hw = load_hardware("pi3")
+    tile = Tile(flops=0, line_addresses=[0, 64, 0], is_write=[0, 1, 0])
+    cost = tile_cost(tile, None, hw, Precision.FP32, "relu")
+    assert (cost.dram_read_bytes, cost.dram_write_bytes) == (128, 64)
+    assert cost.level_cycles == ()
