@@ -1,0 +1,20 @@
+"""Cache models: set-associative levels, hierarchies, and the counts they report.
+
+`simulate(levels, addresses, is_write)` replays a trace through fresh caches and flushes them;
+`make_hierarchy(levels, engine)` keeps state between calls for traces that arrive in pieces.
+Levels come from `Hardware.caches` (innermost first). docs/cache.md states the semantics.
+"""
+
+from sim.cache.hierarchy import ENGINES, FastHierarchy, make_hierarchy, simulate
+from sim.cache.reference import ReferenceHierarchy
+from sim.cache.stats import HierarchyStats, LevelStats
+
+__all__ = [
+    "ENGINES",
+    "FastHierarchy",
+    "HierarchyStats",
+    "LevelStats",
+    "ReferenceHierarchy",
+    "make_hierarchy",
+    "simulate",
+]

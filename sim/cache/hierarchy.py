@@ -1,0 +1,124 @@
+"""Cache hierarchies: levels from a hardware config, a trace through them, counts per level.
+
+Two engines with one interface (`run`, `flush`, `totals`, `contents`): `"fast"` drives the
+numba kernel level by level over bounded buffers; `"reference"` is the plain-Python model.
+Both keep their state between calls, so a trace may arrive in pieces (tile by tile).
+"""
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from sim.cache.accesses import as_accesses
+from sim.cache.kernel import (
+    ACCESSES,
+    EVICTIONS,
+    HITS,
+    MISSES,
+    READ_BYTES_OUT,
+    STATUS_PAST_2_64,
+    WRITE_BYTES_OUT,
+    WRITEBACKS,
+    KernelLevel,
+)
+from sim.cache.reference import ReferenceHierarchy
+from sim.cache.stats import HierarchyStats, LevelStats
+from sim.hw.model import CacheLevel
+
+ENGINES = ("fast", "reference")
+BUFFER_REQUESTS = 1 << 17  # requests one level may queue for the next before it is drained
+
+_NO_SIZES = np.empty(0, np.int64)
+_NO_LINE = np.uint64(0)
+
+
+class FastHierarchy:
+    """Levels innermost first, each a `KernelLevel`; requests flow down through buffers."""
+
+    def __init__(self, levels: Sequence[CacheLevel], buffer_requests: int = BUFFER_REQUESTS):
+        if not levels:
+            raise ValueError("a hierarchy needs at least one cache level")
+        if buffer_requests < 2:
+            raise ValueError(f"buffer_requests must be at least 2, got {buffer_requests}")
+        self.levels = tuple(levels)
+        self._states = [KernelLevel(level) for level in self.levels]
+        self._buffers = [_buffer(buffer_requests) for _ in self.levels]
+
+    def run(self, addresses, is_write, sizes=None) -> HierarchyStats:
+        """Replay a trace; return the counts of this call alone."""
+        trace = as_accesses(addresses, is_write, sizes)
+        before = self.totals()
+        self._send(0, trace.addresses, trace.sizes_bytes, trace.uniform_size_bytes, trace.is_write)
+        return self.totals() - before
+
+    def flush(self) -> HierarchyStats:
+        """Write every dirty line down to DRAM; return the counts this caused."""
+        before = self.totals()
+        for depth, state in enumerate(self._states[:-1]):
+            addresses = state.clean()
+            writes = np.ones(len(addresses), np.uint8)
+            self._send(depth + 1, addresses, _NO_SIZES, state.level.line_bytes, writes)
+        self._states[-1].clean()
+        return self.totals() - before
+
+    def totals(self) -> HierarchyStats:
+        """Counts since the hierarchy was built."""
+        levels = tuple(
+            LevelStats(
+                state.level.name,
+                accesses=int(state.counters[ACCESSES]),
+                hits=int(state.counters[HITS]),
+                misses=int(state.counters[MISSES]),
+                evictions=int(state.counters[EVICTIONS]),
+                writebacks=int(state.counters[WRITEBACKS]),
+            )
+            for state in self._states
+        )
+        last = self._states[-1].counters
+        return HierarchyStats(levels, int(last[READ_BYTES_OUT]), int(last[WRITE_BYTES_OUT]))
+
+    def contents(self) -> tuple:
+        """Per level, per set, per way: (line's byte address, dirty) or None if invalid."""
+        return tuple(state.contents() for state in self._states)
+
+    def _send(self, depth, addresses, sizes, uniform_size, writes) -> None:
+        """Run requests through level `depth`, draining its buffer into the next level."""
+        state, buffer = self._states[depth], self._buffers[depth]
+        start, line, resume = 0, _NO_LINE, False
+        while True:
+            status, start, line, n_out = state.run(
+                addresses, sizes, uniform_size, writes, start, np.uint64(line), resume, buffer
+            )
+            if n_out and depth + 1 < len(self._states):  # the last level's go to DRAM: counted
+                out_addresses, out_sizes, out_writes = (array[:n_out] for array in buffer)
+                self._send(depth + 1, out_addresses, out_sizes, 0, out_writes)
+            if status == STATUS_PAST_2_64:
+                raise ValueError(f"access {start} at {addresses[start]:#x} ends beyond 2**64")
+            if start >= len(addresses):
+                return
+            resume = True
+
+
+def _buffer(n_requests: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    return (
+        np.empty(n_requests, np.uint64),
+        np.empty(n_requests, np.int64),
+        np.empty(n_requests, np.uint8),
+    )
+
+
+def make_hierarchy(levels: Sequence[CacheLevel], engine: str = "fast"):
+    """A hierarchy of `levels` (innermost first) run by `engine` ("fast" or "reference")."""
+    if engine == "fast":
+        return FastHierarchy(levels)
+    if engine == "reference":
+        return ReferenceHierarchy(levels)
+    raise ValueError(f"unknown engine {engine!r} (known: {', '.join(ENGINES)})")
+
+
+def simulate(
+    levels: Sequence[CacheLevel], addresses, is_write, sizes=None, engine: str = "fast"
+) -> HierarchyStats:
+    """Replay a trace through fresh caches and flush them: every byte that reaches DRAM."""
+    hierarchy = make_hierarchy(levels, engine)
+    return hierarchy.run(addresses, is_write, sizes) + hierarchy.flush()
