@@ -1,0 +1,64 @@
+"""Layout ops as copies (streaming.py): concat, split, channel shuffle; views move nothing.
+
+- concat along axis a: for each input (outer loop), for each index of the axes before a:
+  copy the input's contiguous block into its place in the output;
+- split: the same, from the input's blocks into each output;
+- channel shuffle with g groups (C = g x k): output channel j*g + i is input channel
+  i*k + j; planes are copied in output order;
+- any other op without a generator of its own (e.g. an op imported but not modeled): each
+  input and parameter is read once, then each output written once, the analytic estimate's
+  own assumption; its analytic FLOPs are carried by the first tile.
+"""
+
+import math
+from collections.abc import Iterator
+
+import numpy as np
+
+from sim.analytic.counts import flops
+from sim.graph.model import VIEW_KINDS, Op, OpKind
+from sim.trace.context import Context
+from sim.trace.stream import Ranges
+from sim.trace.streaming import stream
+
+
+def layout_ranges(op: Op, ctx: Context) -> Iterator[Ranges]:
+    if op.kind in VIEW_KINDS:
+        return
+    es = ctx.element_bytes
+    if op.kind is OpKind.CHANNEL_SHUFFLE:
+        n, c, h, w = op.inputs[0].shape
+        per_group = c // op.attrs.groups
+        plane = np.arange(n * c)
+        j, i = np.divmod(plane % c, op.attrs.groups)
+        source = plane // c * c + i * per_group + j
+        x, y = ctx.address(op.inputs[0]), ctx.address(op.outputs[0])
+        yield from stream(
+            ctx, h * w, [(x + source * h * w * es, False), (y + plane * h * w * es, True)]
+        )
+        return
+    if op.kind not in (OpKind.CONCAT, OpKind.SPLIT):
+        yield from _read_then_write(op, ctx)
+        return
+    whole, parts = (
+        (op.outputs[0], op.inputs) if op.kind is OpKind.CONCAT else (op.inputs[0], op.outputs)
+    )
+    axis = op.attrs.axis
+    outer = np.arange(math.prod(whole.shape[:axis]))
+    whole_block = math.prod(whole.shape[axis:])
+    prefix = 0
+    for part in parts:
+        block = math.prod(part.shape[axis:])
+        in_whole = ctx.address(whole) + (outer * whole_block + prefix) * es
+        in_part = ctx.address(part) + outer * block * es
+        copy = (in_part, in_whole) if op.kind is OpKind.CONCAT else (in_whole, in_part)
+        yield from stream(ctx, block, [(copy[0], False), (copy[1], True)])
+        prefix += block
+
+
+def _read_then_write(op: Op, ctx: Context) -> Iterator[Ranges]:
+    yield Ranges(flops(op), [], [], [])
+    for tensor in (*op.inputs, *op.params):
+        yield from stream(ctx, tensor.elements, [(ctx.address(tensor), False)])
+    for tensor in op.outputs:
+        yield from stream(ctx, tensor.elements, [(ctx.address(tensor), True)])

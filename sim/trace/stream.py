@@ -1,0 +1,179 @@
+"""From byte ranges in program order to tiles of collapsed cache-line accesses.
+
+Generators describe what a loop nest touches as `Ranges`: contiguous byte ranges, each read
+or written with register-wide loads or stores, in program order. `TileBuilder` cuts the
+stream into tiles of at most `MAX_TILE_LINES` line accesses, turns ranges into the lines
+they cover and merges consecutive accesses to the same (line, read/write) pair.
+
+An access is one load or store of at most one register; an instruction never crosses a
+line (an unaligned one is split in two), so a range touching `b` bytes of a line costs
+ceil(b / register width) accesses of that line. Whatever is not a new (line, rw) entry is
+counted in `collapsed_accesses`: those accesses hit the line the previous access touched.
+"""
+
+import itertools
+from collections.abc import Iterator
+
+import numpy as np
+from attrs import define, field
+
+from sim.trace.model import Tile
+
+MAX_TILE_LINES = 65536  # line accesses per tile, before merging
+PIECE_RANGES = 16384  # ranges generators aim to put in one Ranges
+
+
+def _i64(values) -> np.ndarray:
+    return np.ascontiguousarray(values, dtype=np.int64).ravel()
+
+
+def _flags(values) -> np.ndarray:
+    return np.ascontiguousarray(values, dtype=np.bool_).ravel()
+
+
+@define(frozen=True, eq=False)
+class Ranges:
+    """Byte ranges in program order; a range of length 0 is no access (a masked slot)."""
+
+    flops: int
+    starts: np.ndarray = field(converter=_i64)
+    lengths: np.ndarray = field(converter=_i64)
+    writes: np.ndarray = field(converter=_flags)
+    spill_accesses: int = 0
+
+
+def join(parts) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Parts `(starts, lengths, is_write)`, arrays whose last axis lists slots, side by side.
+
+    The leading axes of all parts broadcast together (the loop indices of a step); a step's
+    slots are the parts' last axes one after the other. Returns (starts, lengths, writes) of
+    shape leading axes + (slots,).
+    """
+    fulls = [np.broadcast_shapes(np.shape(s), np.shape(n), np.shape(w)) for s, n, w in parts]
+    lead = np.broadcast_shapes(*(f[:-1] for f in fulls))
+    joined = []
+    for column in range(3):
+        arrays = [np.broadcast_to(part[column], lead + f[-1:]) for part, f in zip(parts, fulls)]
+        joined.append(np.concatenate(arrays, axis=-1))
+    return joined[0], joined[1], joined[2].astype(np.bool_)
+
+
+def nest(parts, outer_axes: int):
+    """`join(parts)` as one part whose slots are all its inner steps, in order."""
+    return tuple(a.reshape(*a.shape[:outer_axes], -1) for a in join(parts))
+
+
+def steps(flops: int, parts, spill_accesses: int = 0) -> Ranges:
+    """Ranges of a loop nest, ordered step by step in C order, slots in turn (see `join`)."""
+    return Ranges(flops, *join(parts), spill_accesses)
+
+
+def slots(flops: int, columns, spill_accesses: int = 0) -> Ranges:
+    """`steps` with one slot per column: columns are `(starts, lengths, is_write)`."""
+    parts = [(np.expand_dims(s, -1), np.expand_dims(n, -1), w) for s, n, w in columns]
+    return steps(flops, parts, spill_accesses)
+
+
+def interleave(*arrays) -> np.ndarray:
+    """Arrays broadcast together and merged along the last axis: a0[0], a1[0], a0[1], ..."""
+    stacked = np.stack(np.broadcast_arrays(*arrays), axis=-1)
+    return stacked.reshape(*stacked.shape[:-2], -1)
+
+
+def concat(parts: list[Ranges]) -> Ranges:
+    """Ranges of several steps, one after the other."""
+    return Ranges(
+        sum(p.flops for p in parts),
+        np.concatenate([p.starts for p in parts]),
+        np.concatenate([p.lengths for p in parts]),
+        np.concatenate([p.writes for p in parts]),
+        sum(p.spill_accesses for p in parts),
+    )
+
+
+def expand(ranges: Ranges, line_bytes: int, vector_bytes: int):
+    """(keys, accesses): for each line a range touches, in order, key = 2 x line index +
+    is_write and the accesses the range makes to that line."""
+    starts, lengths, writes = ranges.starts, ranges.lengths, ranges.writes
+    if lengths.size and lengths.min() <= 0:
+        used = lengths > 0
+        starts, lengths, writes = starts[used], lengths[used], writes[used]
+    shift = line_bytes.bit_length() - 1
+    ends = starts + lengths
+    first = starts >> shift
+    keys = (first << 1) | writes
+    count = ((ends - 1) >> shift) - first + 1
+    if not count.size or count.max() == 1:
+        return keys, (lengths + vector_bytes - 1) // vector_bytes
+    total = int(count.sum())
+    offsets = np.cumsum(count) - count
+    keys = np.repeat(keys - 2 * offsets, count) + 2 * np.arange(total, dtype=np.int64)
+    accesses = np.full(total, -(-line_bytes // vector_bytes), dtype=np.int64)
+    last = offsets + count - 1
+    accesses[last] = (ends - ((ends - 1) >> shift << shift) + vector_bytes - 1) // vector_bytes
+    head = np.minimum(ends, (first + 1) << shift) - starts
+    accesses[offsets] = (head + vector_bytes - 1) // vector_bytes
+    return keys, accesses
+
+
+class TileBuilder:
+    """Accumulates Ranges and yields Tiles of at most `max_lines` line accesses."""
+
+    def __init__(self, line_bytes: int, vector_bytes: int, max_lines: int = MAX_TILE_LINES):
+        self.line_bytes = line_bytes
+        self.vector_bytes = vector_bytes
+        self.max_lines = max_lines
+        self._reset()
+
+    def _reset(self) -> None:
+        self._keys: list[np.ndarray] = []
+        self._accesses = 0
+        self._flops = 0
+        self._spills = 0
+        self._pending = 0
+
+    def add(self, ranges: Ranges) -> Iterator[Tile]:
+        keys, accesses = expand(ranges, self.line_bytes, self.vector_bytes)
+        total = keys.size
+        if self._pending and self._pending + total > self.max_lines:
+            yield self._tile()
+        if total <= self.max_lines:
+            self._append(ranges.flops, keys, int(accesses.sum()), ranges.spill_accesses)
+            return
+        # a piece longer than a tile: cut it, sharing its flops and spills by line count
+        cuts = list(range(0, total, self.max_lines)) + [total]
+        for begin, end in itertools.pairwise(cuts):
+            flops = ranges.flops * end // total - ranges.flops * begin // total
+            spills = ranges.spill_accesses * end // total - ranges.spill_accesses * begin // total
+            self._append(flops, keys[begin:end], int(accesses[begin:end].sum()), spills)
+            if end < total:
+                yield self._tile()
+
+    def flush(self) -> Iterator[Tile]:
+        if self._pending or self._flops or self._spills:
+            yield self._tile()
+
+    def _append(self, flops, keys, accesses, spills) -> None:
+        self._keys.append(keys)
+        self._accesses += accesses
+        self._flops += flops
+        self._spills += spills
+        self._pending += keys.size
+
+    def _tile(self) -> Tile:
+        keys = np.concatenate(self._keys) if self._keys else np.empty(0, np.int64)
+        if keys.size > 1:
+            keep = np.empty(keys.size, dtype=np.bool_)
+            keep[0] = True
+            np.not_equal(keys[1:], keys[:-1], out=keep[1:])
+            keys = keys[keep]
+        shift = self.line_bytes.bit_length() - 1
+        tile = Tile(
+            flops=self._flops,
+            line_addresses=((keys >> 1) << shift).view(np.uint64),
+            is_write=(keys & 1).astype(np.bool_),
+            collapsed_accesses=self._accesses - int(keys.size),
+            spill_accesses=self._spills,
+        )
+        self._reset()
+        return tile
