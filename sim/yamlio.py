@@ -37,6 +37,11 @@ def dump_yaml(data: Any) -> str:
     return yaml.safe_dump(data, sort_keys=False, default_flow_style=None, width=100)
 
 
+def dump_yaml_line(data: Any) -> str:
+    """`data` as one line of flow-style YAML (`{op: relu, name: r1}`), without a newline."""
+    return yaml.safe_dump(data, sort_keys=False, default_flow_style=True, width=10**9).strip()
+
+
 def join_path(path: str, key: str | int) -> str:
     if isinstance(key, int):
         return f"{path}[{key}]"

@@ -21,8 +21,12 @@ _OPS_PER_OUTPUT = {
     OpKind.RELU: 1,  # max(x, 0)
     OpKind.RELU6: 2,  # min(max(x, 0), 6)
     OpKind.SIGMOID: 3,  # exp, add, divide
+    OpKind.HARD_SIGMOID: 4,  # min(max(alpha * x + beta, 0), 1)
+    OpKind.HARDSWISH: 5,  # x * hard_sigmoid(x)
+    OpKind.LEAKY_RELU: 2,  # max(x, alpha * x)
     OpKind.MUL: 1,
     OpKind.SOFTMAX: 4,  # subtract max, exp, sum, divide
+    OpKind.OPAQUE: 0,  # not modeled: memory only
 }
 
 
@@ -64,6 +68,9 @@ def flops(op: Op) -> int:
         return out_elements * kh * kw  # kh*kw - 1 adds and one divide
     if op.kind is OpKind.GLOBAL_AVG_POOL:
         return op.inputs[0].elements  # H*W - 1 adds and one divide per channel
+    if op.kind is OpKind.LRN:
+        # size squares and size - 1 adds for the window, scale and offset, power, divide
+        return out_elements * (2 * op.attrs.size + 3)
     return out_elements * _OPS_PER_OUTPUT[op.kind]
 
 

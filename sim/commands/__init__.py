@@ -1,5 +1,5 @@
 """The CLI's commands, one module each, in the order `--help` lists them."""
 
-from sim.commands import analyze, listing
+from sim.commands import analyze, convert, listing, replay
 
-COMMANDS = (analyze, listing)
+COMMANDS = (analyze, convert, listing, replay)

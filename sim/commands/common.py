@@ -15,6 +15,14 @@ def add_precision(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_allow_unknown(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--allow-unknown",
+        action="store_true",
+        help="ONNX: model op types sim does not know as memory-only ops instead of failing",
+    )
+
+
 def add_json(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", metavar="PATH", help="write the results as JSON ('-' = stdout)")
 

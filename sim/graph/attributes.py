@@ -10,12 +10,17 @@ from sim.graph.model import (
     ConvAttrs,
     FcAttrs,
     GroupsAttrs,
+    LrnAttrs,
+    OpaqueAttrs,
     OpKind,
+    PadAttrs,
+    PermAttrs,
     PoolAttrs,
     SEAttrs,
+    ShapeAttrs,
     SplitAttrs,
 )
-from sim.yamlio import Fields, as_int
+from sim.yamlio import Fields, as_int, as_str
 
 
 def _positive(value) -> int:
@@ -90,7 +95,47 @@ def parse(kind: OpKind, fields: Fields, shapes: list[tuple[int, ...]]):
     if kind is OpKind.SPLIT:
         sizes = fields.get("sizes", _sizes)
         return SplitAttrs(sizes=sizes, axis=fields.get("axis", as_int, default=1))
+    return _parse_more(kind, fields, shapes)
+
+
+def _parse_more(kind: OpKind, fields: Fields, shapes):
+    if kind is OpKind.RESHAPE:
+        return ShapeAttrs(fields.get("shape", _shape))
+    if kind is OpKind.TRANSPOSE:
+        return PermAttrs(fields.get("perm", _ints))
+    if kind is OpKind.PAD:
+        return PadAttrs(fields.get("pad", _explicit_pads))
+    if kind is OpKind.LRN:
+        return LrnAttrs(fields.get("size", _positive))
+    if kind is OpKind.OPAQUE:
+        op_type = fields.get("type", as_str)
+        out_shapes = fields.get("shapes", _shape_list, default=[shapes[0]])
+        return OpaqueAttrs(op_type, out_shapes, fields.get("params", _shape_list, default=[]))
     return None
+
+
+def _ints(value) -> list[int]:
+    if not isinstance(value, list):
+        raise TypeError(f"expected a list of integers, got {value!r}")
+    return [as_int(v) for v in value]
+
+
+def _shape(value) -> tuple[int, ...]:
+    if not isinstance(value, list) or not value:
+        raise ValueError(f"expected a shape such as [1, 512], got {value!r}")
+    return tuple(_positive(v) for v in value)
+
+
+def _shape_list(value) -> list[tuple[int, ...]]:
+    if not isinstance(value, list):
+        raise TypeError(f"expected a list of shapes such as [[1, 64, 56, 56]], got {value!r}")
+    return [_shape(v) for v in value]
+
+
+def _explicit_pads(value) -> tuple[int, int, int, int]:
+    if value == "same":
+        raise ValueError("a pad op needs explicit pads: a number, [h, w] or [t, l, b, r]")
+    return _pads(value, None, None, None, None)
 
 
 def _sizes(value) -> tuple[int, ...]:

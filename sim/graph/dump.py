@@ -10,12 +10,17 @@ from sim.graph.model import (
     AxisAttrs,
     ConvAttrs,
     FcAttrs,
-    GroupsAttrs,
     Graph,
+    GroupsAttrs,
+    LrnAttrs,
     Op,
+    OpaqueAttrs,
     OpKind,
+    PadAttrs,
+    PermAttrs,
     PoolAttrs,
     SEAttrs,
+    ShapeAttrs,
     SplitAttrs,
 )
 
@@ -64,6 +69,19 @@ def _attrs(op: Op) -> dict[str, Any]:
         return {"axis": a.axis}
     if isinstance(a, SplitAttrs):
         return {"sizes": list(a.sizes), "axis": a.axis}
+    if isinstance(a, ShapeAttrs):
+        return {"shape": list(a.shape)}
+    if isinstance(a, PermAttrs):
+        return {"perm": list(a.perm)}
+    if isinstance(a, PadAttrs):
+        return {"pad": _pads(a.pads)}
+    if isinstance(a, LrnAttrs):
+        return {"size": a.size}
+    if isinstance(a, OpaqueAttrs):
+        data = {"type": a.op_type, "shapes": [list(s) for s in a.out_shapes]}
+        if a.param_shapes:
+            data["params"] = [list(s) for s in a.param_shapes]
+        return data
     return {}
 
 

@@ -21,9 +21,15 @@ SUPPORTED_VERSIONS = (1,)
 _BLOCK_KEYS = ("block", "name", "in", "repeat", "first", "if")
 
 
-def load_workload(spec: str) -> Graph:
-    """Load `spec`: a path to a workload YAML file, or the name of a file in workloads/."""
+def load_workload(spec: str, *, allow_unknown: bool = False) -> Graph:
+    """Load `spec`: a workload YAML or ONNX file, or the name of a file in workloads/.
+
+    `allow_unknown` (ONNX only) models op types sim does not know as opaque, memory-only ops."""
     path = resolve(spec, "workloads", "workload", WorkloadError)
+    if path.suffix.lower() == ".onnx":
+        from sim.graph.onnx_import import load_onnx  # imports onnx only when needed
+
+        return load_onnx(str(path), allow_unknown=allow_unknown)
     return parse_workload(read_yaml(path, WorkloadError), str(path))
 
 

@@ -24,6 +24,9 @@ class OpKind(enum.Enum):
     RELU = "relu"
     RELU6 = "relu6"
     SIGMOID = "sigmoid"
+    HARD_SIGMOID = "hard_sigmoid"
+    HARDSWISH = "hardswish"
+    LEAKY_RELU = "leaky_relu"
     ADD = "add"
     MUL = "mul"
     CONCAT = "concat"
@@ -32,16 +35,40 @@ class OpKind(enum.Enum):
     SE = "se"
     SOFTMAX = "softmax"
     FLATTEN = "flatten"
+    RESHAPE = "reshape"
+    TRANSPOSE = "transpose"
+    PAD = "pad"
+    LRN = "lrn"  # local response normalization across channels (AlexNet, GoogLeNet)
+    OPAQUE = "opaque"  # an op sim does not model: reads its inputs, writes its outputs
 
 
 CONV_KINDS = frozenset({OpKind.CONV2D, OpKind.DEPTHWISE_CONV2D})
 MAC_KINDS = CONV_KINDS | {OpKind.FC, OpKind.MATMUL, OpKind.SE}
 POOL_KINDS = frozenset({OpKind.MAX_POOL, OpKind.AVG_POOL, OpKind.GLOBAL_AVG_POOL})
-ACTIVATION_KINDS = frozenset({OpKind.RELU, OpKind.RELU6, OpKind.SIGMOID})
+ACTIVATION_KINDS = frozenset(
+    {
+        OpKind.RELU,
+        OpKind.RELU6,
+        OpKind.SIGMOID,
+        OpKind.HARD_SIGMOID,
+        OpKind.HARDSWISH,
+        OpKind.LEAKY_RELU,
+    }
+)
 PER_CHANNEL_KINDS = frozenset({OpKind.BATCH_NORM, OpKind.SCALE, OpKind.BIAS})
 ELEMENTWISE_KINDS = ACTIVATION_KINDS | PER_CHANNEL_KINDS | {OpKind.ADD, OpKind.MUL}
-LAYOUT_KINDS = frozenset({OpKind.CONCAT, OpKind.SPLIT, OpKind.CHANNEL_SHUFFLE, OpKind.FLATTEN})
-VIEW_KINDS = frozenset({OpKind.FLATTEN})  # reinterpret a buffer; move no data
+LAYOUT_KINDS = frozenset(
+    {
+        OpKind.CONCAT,
+        OpKind.SPLIT,
+        OpKind.CHANNEL_SHUFFLE,
+        OpKind.FLATTEN,
+        OpKind.RESHAPE,
+        OpKind.TRANSPOSE,
+        OpKind.PAD,
+    }
+)
+VIEW_KINDS = frozenset({OpKind.FLATTEN, OpKind.RESHAPE})  # reinterpret a buffer; move no data
 
 
 def _pair(values) -> tuple[int, int]:
@@ -98,7 +125,66 @@ class SplitAttrs:
     axis: int = 1
 
 
-Attrs = ConvAttrs | PoolAttrs | FcAttrs | SEAttrs | GroupsAttrs | AxisAttrs | SplitAttrs | None
+def _shape(values) -> tuple[int, ...]:
+    return tuple(int(v) for v in values)
+
+
+def _shapes(values) -> tuple[tuple[int, ...], ...]:
+    return tuple(_shape(v) for v in values)
+
+
+@define(frozen=True)
+class ShapeAttrs:
+    """The target shape of a reshape (a view: same elements, same order)."""
+
+    shape: tuple[int, ...] = field(converter=_shape)
+
+
+@define(frozen=True)
+class PermAttrs:
+    """A transpose: output axis i is input axis perm[i]."""
+
+    perm: tuple[int, ...] = field(converter=_shape)
+
+
+@define(frozen=True)
+class PadAttrs:
+    """Spatial padding of an NCHW map, (top, left, bottom, right); the fill value costs nothing."""
+
+    pads: tuple[int, int, int, int] = field(converter=_shape)
+
+
+@define(frozen=True)
+class LrnAttrs:
+    """Local response normalization over `size` neighbouring channels."""
+
+    size: int
+
+
+@define(frozen=True)
+class OpaqueAttrs:
+    """An op sim does not model (`op_type`, e.g. an ONNX type): only its shapes are known."""
+
+    op_type: str
+    out_shapes: tuple[tuple[int, ...], ...] = field(converter=_shapes)
+    param_shapes: tuple[tuple[int, ...], ...] = field(converter=_shapes, default=())
+
+
+Attrs = (
+    ConvAttrs
+    | PoolAttrs
+    | FcAttrs
+    | SEAttrs
+    | GroupsAttrs
+    | AxisAttrs
+    | SplitAttrs
+    | ShapeAttrs
+    | PermAttrs
+    | PadAttrs
+    | LrnAttrs
+    | OpaqueAttrs
+    | None
+)
 
 
 @define(frozen=True)

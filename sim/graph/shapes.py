@@ -12,9 +12,14 @@ from sim.graph.model import (
     ConvAttrs,
     FcAttrs,
     GroupsAttrs,
+    LrnAttrs,
+    OpaqueAttrs,
     OpKind,
+    PadAttrs,
+    PermAttrs,
     PoolAttrs,
     SEAttrs,
+    ShapeAttrs,
     SplitAttrs,
 )
 
@@ -71,7 +76,8 @@ def _count(shapes: list[Shape], expected: int, what: str) -> None:
 
 def infer(kind: OpKind, attrs, shapes: list[Shape]) -> tuple[list[Shape], Params]:
     """(output shapes, [(param suffix, param shape)]) of an op, or ValueError."""
-    arity = {OpKind.MATMUL: 2, OpKind.MUL: 2, OpKind.ADD: 0, OpKind.CONCAT: 0}.get(kind, 1)
+    arity = {OpKind.MATMUL: 2, OpKind.MUL: 2, OpKind.ADD: 0, OpKind.CONCAT: 0, OpKind.OPAQUE: 0}
+    arity = arity.get(kind, 1)
     _count(shapes, arity, kind.value)
     if kind in (OpKind.ADD, OpKind.CONCAT) and len(shapes) < 2:
         raise ValueError(f"{kind.value} takes at least 2 inputs, got {len(shapes)}")
@@ -201,6 +207,47 @@ def _flatten(attrs, shapes):
     return [(shape[0], math.prod(shape[1:]))], []
 
 
+def _reshape(attrs: ShapeAttrs, shapes):
+    shape, target = shapes[0], attrs.shape
+    if not target or min(target) < 1 or math.prod(target) != math.prod(shape):
+        raise ValueError(
+            f"reshape of {list(shape)} to {list(target)} needs positive sizes "
+            f"with {math.prod(shape)} elements"
+        )
+    return [target], []
+
+
+def _transpose(attrs: PermAttrs, shapes):
+    shape = shapes[0]
+    if sorted(attrs.perm) != list(range(len(shape))):
+        raise ValueError(f"perm {list(attrs.perm)} does not permute the axes of {list(shape)}")
+    return [tuple(shape[axis] for axis in attrs.perm)], []
+
+
+def _pad(attrs: PadAttrs, shapes):
+    n, c, h, w = _feature_map(shapes[0], "pad")
+    top, left, bottom, right = attrs.pads
+    if min(attrs.pads) < 0:
+        raise ValueError(f"pads must not be negative, got {list(attrs.pads)}")
+    return [(n, c, h + top + bottom, w + left + right)], []
+
+
+def _lrn(attrs: LrnAttrs, shapes):
+    shape = shapes[0]
+    if len(shape) < 2 or attrs.size < 1:
+        raise ValueError(f"lrn needs a channel axis and a positive size, got {list(shape)}")
+    return [shape], []
+
+
+def _opaque(attrs: OpaqueAttrs, shapes):
+    if not attrs.out_shapes:
+        raise ValueError("an opaque op needs at least one output shape")
+    for shape in (*attrs.out_shapes, *attrs.param_shapes):
+        if not shape or min(shape) < 1:
+            raise ValueError(f"shapes need positive sizes, got {list(shape)}")
+    return list(attrs.out_shapes), [(f"param{i}", s) for i, s in enumerate(attrs.param_shapes)]
+
+
 _HANDLERS = {
     OpKind.CONV2D: _conv,
     OpKind.DEPTHWISE_CONV2D: _depthwise,
@@ -221,4 +268,9 @@ _HANDLERS = {
     OpKind.CHANNEL_SHUFFLE: _shuffle,
     OpKind.SE: _se,
     OpKind.FLATTEN: _flatten,
+    OpKind.RESHAPE: _reshape,
+    OpKind.TRANSPOSE: _transpose,
+    OpKind.PAD: _pad,
+    OpKind.LRN: _lrn,
+    OpKind.OPAQUE: _opaque,
 }

@@ -1,0 +1,466 @@
+"""Import an ONNX model as a `Graph`: ops and shapes, never the values of weights.
+
+The file is read with `load_external_data=False`; an external weight file is only checked
+to exist and to be long enough. Shapes come from onnx's shape inference (with data
+propagation) and every op's output is checked against our own inference. Constants
+(initializers, Constant, ConstantOfShape and whatever is computed from constants alone) are
+weights, not ops. `sim/graph/onnx_ops.py` maps op types to our kinds; docs/onnx.md has the
+table and the limits.
+"""
+
+import heapq
+import math
+from pathlib import Path
+
+from sim.errors import WorkloadError
+from sim.graph.model import Graph, Op, OpaqueAttrs, OpKind, Tensor
+from sim.graph.onnx_ops import HANDLERS
+from sim.graph.shapes import infer
+
+try:
+    import onnx
+    from google.protobuf.message import DecodeError
+    from onnx import numpy_helper
+except ImportError:  # the optional extra: pip install 'sim[onnx]'
+    onnx = None
+
+MIN_OPSET = 9
+SMALL_CONSTANT = 4096  # elements: only constants this small are read for their values
+_DEFAULT_DOMAINS = ("", "ai.onnx")
+_SHAPE_ONLY = ("Shape", "Size")  # outputs depend on shapes only: constants
+_PACKED_4BIT = (21, 22, 23)  # UINT4, INT4, FLOAT4E2M1: two elements per byte
+
+
+def load_onnx(path: str, *, allow_unknown: bool = False) -> Graph:
+    """The graph of the ONNX model at `path`; an op type we do not know is an error unless
+    `allow_unknown`, which models it as an opaque (memory-only) op."""
+    if onnx is None:
+        raise WorkloadError(
+            "reading ONNX needs the onnx package: pip install 'sim[onnx]'", file=path
+        )
+    model = _read(path)
+    opset = _default_opset(model, path)
+    _check_external_data(model.graph, path)
+    notes = _fix_input_shapes(model.graph, path)
+    nodes = _sorted_nodes(model.graph, path)
+    model.graph.ClearField("node")
+    model.graph.node.extend(nodes)
+    try:
+        model = onnx.shape_inference.infer_shapes(model, strict_mode=False, data_prop=True)
+    except (onnx.shape_inference.InferenceError, ValueError, RuntimeError) as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise WorkloadError(f"onnx shape inference failed: {reason}", file=path) from None
+    inputs, ops, outputs = Importer(path, model, opset, allow_unknown).run()
+    producer = " ".join(p for p in (model.producer_name, model.producer_version) if p)
+    about = f"imported from {Path(path).name} (opset {opset}{', ' + producer if producer else ''})"
+    return Graph(
+        name=Path(path).stem,
+        inputs=inputs,
+        ops=ops,
+        outputs=outputs,
+        description="; ".join([about, *notes]),
+        source=str(path),
+    )
+
+
+def _read(path: str):
+    try:
+        model = onnx.load(path, load_external_data=False)
+    except DecodeError as exc:
+        raise WorkloadError(
+            f"not a valid ONNX file: truncated or corrupt ({exc})", file=path
+        ) from None
+    except OSError as exc:
+        raise WorkloadError(f"cannot read file ({exc.strerror or exc})", file=path) from None
+    if not model.graph.node:
+        raise WorkloadError("not an ONNX model: it has no graph nodes", file=path)
+    return model
+
+
+def _default_opset(model, path: str) -> int:
+    versions = [o.version for o in model.opset_import if o.domain in _DEFAULT_DOMAINS]
+    newest = onnx.defs.onnx_opset_version()
+    if not versions:
+        raise WorkloadError("the model imports no ai.onnx opset", file=path)
+    if versions[0] < MIN_OPSET:
+        raise WorkloadError(
+            f"opset {versions[0]} is older than {MIN_OPSET}, the oldest sim reads: convert it "
+            "with onnx.version_converter.convert_version(model, 13)",
+            file=path,
+        )
+    if versions[0] > newest:
+        raise WorkloadError(
+            f"opset {versions[0]} is newer than this onnx package knows ({newest}): upgrade onnx",
+            file=path,
+        )
+    return versions[0]
+
+
+def _check_external_data(graph, path: str) -> None:
+    """Every external weight file exists, lies beside the model and is long enough; none is read."""
+    base = Path(path).resolve().parent
+    for tensor in graph.initializer:
+        if tensor.data_location != onnx.TensorProto.EXTERNAL:
+            continue
+        info = {entry.key: entry.value for entry in tensor.external_data}
+        place = f"initializer '{tensor.name}'"
+        location = (base / info.get("location", "")).resolve()
+        if not info.get("location") or not location.is_relative_to(base):
+            raise WorkloadError(
+                "external data must be a file beside the model", file=path, place=place
+            )
+        if not location.is_file():
+            raise WorkloadError(
+                f"external data file '{info['location']}' is missing", file=path, place=place
+            )
+        needed = int(info.get("offset", 0)) + int(info.get("length") or _stored_bytes(tensor))
+        size = location.stat().st_size
+        if size < needed:
+            raise WorkloadError(
+                f"external data file '{info['location']}' has {size} bytes, needs {needed}",
+                file=path,
+                place=place,
+            )
+
+
+def _stored_bytes(tensor) -> int:
+    elements = math.prod(tensor.dims)
+    if tensor.data_type in _PACKED_4BIT:
+        return -(-elements // 2)
+    return elements * onnx.helper.tensor_dtype_to_np_dtype(tensor.data_type).itemsize
+
+
+def _fix_input_shapes(graph, path: str) -> list[str]:
+    """Give a symbolic batch size the value 1; any other unknown size is an error."""
+    notes = []
+    weights = {t.name for t in graph.initializer}
+    for value in graph.input:
+        if value.name in weights:
+            continue
+        place = f"input '{value.name}'"
+        if not value.type.HasField("tensor_type") or not value.type.tensor_type.HasField("shape"):
+            raise WorkloadError("sim needs a tensor input of known shape", file=path, place=place)
+        for axis, dim in enumerate(value.type.tensor_type.shape.dim):
+            if dim.HasField("dim_value") and dim.dim_value > 0:
+                continue
+            if axis == 0:
+                notes.append(f"batch size '{dim.dim_param or '?'}' of {place} set to 1")
+                dim.dim_value = 1
+                continue
+            raise WorkloadError(
+                f"size '{dim.dim_param or '?'}' of axis {axis} is not fixed; sim needs fixed sizes "
+                "(fix them in the model, e.g. with onnxruntime.tools.make_dynamic_shape_fixed)",
+                file=path,
+                place=place,
+            )
+    return notes
+
+
+def describe(node, index: int) -> str:
+    """A node as error messages name it: `node 'conv5' (Conv)`."""
+    if node.name:
+        return f"node '{node.name}' ({node.op_type})"
+    return f"node {index} ({node.op_type}, output '{node.output[0] if node.output else ''}')"
+
+
+def _sorted_nodes(graph, path: str) -> list:
+    """The nodes in topological order (stable); a missing input or a cycle is an error."""
+    nodes = list(graph.node)
+    available = {v.name for v in graph.input} | {t.name for t in graph.initializer} | {""}
+    producer: dict[str, int] = {}
+    for index, node in enumerate(nodes):
+        for name in node.output:
+            if name and (name in producer or name in available):
+                raise WorkloadError(
+                    f"tensor '{name}' is defined twice", file=path, place=describe(node, index)
+                )
+            if name:
+                producer[name] = index
+    for index, node in enumerate(nodes):
+        for name in node.input:
+            if name not in available and name not in producer:
+                raise WorkloadError(
+                    f"input '{name}' is not a graph input, an initializer or any node's output",
+                    file=path,
+                    place=describe(node, index),
+                )
+    needs = [{producer[n] for n in node.input if n in producer} for node in nodes]
+    users: list[list[int]] = [[] for _ in nodes]
+    for index, deps in enumerate(needs):
+        for dep in deps:
+            users[dep].append(index)
+    waiting = [len(deps) for deps in needs]
+    ready = [i for i, count in enumerate(waiting) if count == 0]
+    order = []
+    while ready:
+        index = heapq.heappop(ready)
+        order.append(index)
+        for user in users[index]:
+            waiting[user] -= 1
+            if waiting[user] == 0:
+                heapq.heappush(ready, user)
+    if len(order) < len(nodes):
+        cycle = _a_cycle(needs, set(range(len(nodes))) - set(order))
+        names = " -> ".join(describe(nodes[i], i) for i in cycle)
+        raise WorkloadError(f"the graph has a cycle: {names}", file=path)
+    return [nodes[i] for i in order]
+
+
+def _a_cycle(needs: list[set[int]], left: set[int]) -> list[int]:
+    """One cycle among the nodes left unsorted, in data-flow order, first node repeated."""
+    path: list[int] = []
+    seen: dict[int, int] = {}
+    index = min(left)
+    while index not in seen:
+        seen[index] = len(path)
+        path.append(index)
+        index = min(dep for dep in needs[index] if dep in left)
+    cycle = path[seen[index] :] + [index]
+    return cycle[::-1]
+
+
+def _shape_of(value) -> tuple[int | None, ...] | None:
+    """The shape in a ValueInfo: None if unknown, with None for each unknown size."""
+    tensor_type = value.type.tensor_type
+    if not value.type.HasField("tensor_type") or not tensor_type.HasField("shape"):
+        return None
+    return tuple(d.dim_value if d.HasField("dim_value") else None for d in tensor_type.shape.dim)
+
+
+def _safe_name(name: str) -> str:
+    """A name the workload YAML can refer to: no `|` (alternatives), no leading `$`."""
+    name = name.replace("|", "_")
+    return "_" + name[1:] if name.startswith("$") else name
+
+
+class Importer:
+    """Walks the sorted nodes once; handlers in onnx_ops call back to emit ops or alias outputs."""
+
+    def __init__(self, path: str, model, opset: int, allow_unknown: bool):
+        graph = model.graph
+        self.file = path
+        self.opset = opset
+        self.allow_unknown = allow_unknown
+        self.nodes = list(graph.node)
+        self.initializers = {t.name: t for t in graph.initializer}
+        self.shapes = {t.name: tuple(t.dims) for t in graph.initializer}
+        for value in (*graph.value_info, *graph.input, *graph.output):
+            if value.name not in self.shapes and _shape_of(value) is not None:
+                self.shapes[value.name] = _shape_of(value)
+        self.constants = set(self.initializers)
+        self.constant_nodes = {}  # output name -> Constant node, to read small values
+        self.consumers: dict[str, list[int]] = {}
+        for index, node in enumerate(self.nodes):
+            for name in dict.fromkeys(node.input):
+                self.consumers.setdefault(name, []).append(index)
+        self.graph_outputs = {v.name for v in graph.output}
+        self.tensors: dict[str, Tensor] = {}
+        self.names: set[str] = set()
+        self.ops: list[Op] = []
+        self.skipped: set[int] = set()
+        self.index = 0
+        self.inputs = []
+        for value in graph.input:
+            if value.name not in self.initializers:
+                tensor = Tensor(self.unique(value.name, 1), self.shapes[value.name])
+                self.tensors[value.name] = tensor
+                self.inputs.append(tensor)
+        self.outputs = [v.name for v in graph.output]
+
+    def run(self) -> tuple[list[Tensor], list[Op], list[Tensor]]:
+        """(inputs, ops, outputs) of the graph."""
+        for index, node in enumerate(self.nodes):
+            self.index = index
+            if index in self.skipped:
+                continue
+            if self._is_constant(node):
+                self.constants.update(name for name in node.output if name)
+                if node.op_type == "Constant":
+                    self.constant_nodes[node.output[0]] = node
+                continue
+            handler = HANDLERS.get(node.op_type) if node.domain in _DEFAULT_DOMAINS else None
+            if handler is None:
+                self._unknown(node)
+                continue
+            self._check_arity(node)
+            handler(self, node)
+        if not self.ops:
+            raise WorkloadError("the model computes nothing from its inputs", file=self.file)
+        outputs = [self.tensors[name] for name in self.outputs if name in self.tensors]
+        return self.inputs, self.ops, outputs
+
+    def _check_arity(self, node) -> None:
+        try:
+            schema = onnx.defs.get_schema(node.op_type, self.opset, "")
+        except onnx.defs.SchemaError:
+            raise self.fail(
+                node, f"op type '{node.op_type}' is not in opset {self.opset}"
+            ) from None
+        if not schema.min_input <= len(node.input) <= schema.max_input:
+            raise self.fail(
+                node,
+                f"has {len(node.input)} inputs, the schema allows "
+                f"{schema.min_input} to {schema.max_input}",
+            )
+        if not node.output or not node.output[0]:
+            raise self.fail(node, "has no output")
+
+    def _is_constant(self, node) -> bool:
+        if node.op_type in _SHAPE_ONLY and node.domain in _DEFAULT_DOMAINS:
+            return True
+        return all(name in self.constants for name in node.input if name)
+
+    def _unknown(self, node) -> None:
+        kind = node.op_type if node.domain in _DEFAULT_DOMAINS else f"{node.domain}.{node.op_type}"
+        if not self.allow_unknown:
+            raise self.fail(
+                node,
+                f"unsupported op type '{kind}' (docs/onnx.md lists the supported ones; "
+                "--allow-unknown models it as a memory-only op)",
+            )
+        inputs = self.activations(node)
+        params = [self.constant_shape(node, n) for n in node.input if n in self.constants]
+        params = [shape or (1,) for shape in params if math.prod(shape)]
+        outputs = [name for name in node.output if name]
+        shapes = [self.known_shape(name) or inputs[0].shape for name in outputs]
+        self.emit(
+            node,
+            OpKind.OPAQUE,
+            OpaqueAttrs(kind, [s or (1,) for s in shapes], params),
+            inputs,
+            outputs,
+        )
+
+    # The API handlers use.
+
+    def fail(self, node, reason: str) -> WorkloadError:
+        return WorkloadError(reason, file=self.file, place=describe(node, self.index))
+
+    def attr(self, node, name: str, default=None):
+        for attribute in node.attribute:
+            if attribute.name == name:
+                value = onnx.helper.get_attribute_value(attribute)
+                if isinstance(value, bytes):
+                    return value.decode()
+                return tuple(value) if isinstance(value, list) else value
+        return default
+
+    def is_constant(self, name: str) -> bool:
+        return name in self.constants
+
+    def activation(self, node, name: str) -> Tensor:
+        if name in self.constants:
+            raise self.fail(node, f"input '{name}' is a constant where sim needs an activation")
+        return self.tensors[name]
+
+    def activations(self, node) -> list[Tensor]:
+        return [self.tensors[n] for n in node.input if n and n not in self.constants]
+
+    def known_shape(self, name: str) -> tuple[int, ...] | None:
+        """ONNX's inferred shape of `name` when every size is known."""
+        shape = self.shapes.get(name)
+        return None if shape is None or None in shape else shape
+
+    def constant_shape(self, node, name: str) -> tuple[int, ...]:
+        shape = self.known_shape(name)
+        if shape is None:
+            raise self.fail(node, f"the shape of constant '{name}' is unknown")
+        return shape
+
+    def values(self, node, position: int) -> list | None:
+        """The values of a small constant input (shapes, axes, bounds), or None if absent."""
+        if position >= len(node.input) or not node.input[position]:
+            return None
+        name = node.input[position]
+        if name not in self.constants:
+            raise self.fail(node, f"input '{name}' is computed at run time; sim needs a constant")
+        array = None
+        if name in self.initializers:
+            tensor = self.initializers[name]
+            small = math.prod(tensor.dims) <= SMALL_CONSTANT
+            if small and tensor.data_location != onnx.TensorProto.EXTERNAL:
+                array = numpy_helper.to_array(tensor)
+        elif name in self.constant_nodes:
+            constant = self.constant_nodes[name].attribute[0]
+            value = onnx.helper.get_attribute_value(constant)
+            array = numpy_helper.to_array(value) if constant.name == "value" else value
+        if array is None:
+            raise self.fail(node, f"cannot read the values of constant '{name}'")
+        return array.ravel().tolist() if hasattr(array, "ravel") else list(array)
+
+    def sole_consumer(self, name: str):
+        """The one node that reads `name` (not a graph output), or None."""
+        users = self.consumers.get(name, [])
+        if len(users) != 1 or name in self.graph_outputs:
+            return None
+        return self.nodes[users[0]]
+
+    def skip(self, *nodes) -> None:
+        """Nodes a handler has taken into its op (a pattern such as the channel shuffle)."""
+        self.skipped.update(self.nodes.index(node) for node in nodes)
+
+    def only_first_output(self, node) -> None:
+        for name in node.output[1:]:
+            if name and (name in self.consumers or name in self.graph_outputs):
+                raise self.fail(node, f"output '{name}' is used; sim models only the first output")
+
+    def base_name(self, node) -> str:
+        return node.name or node.output[0] or f"{node.op_type.lower()}_{self.index}"
+
+    def unique(self, base: str, outputs: int) -> str:
+        """A fresh op or tensor name, with room for `name.0`, `name.1`, ... outputs."""
+        base = _safe_name(base) or "op"
+        name, count = base, 1
+        while True:
+            taken = [name] + ([f"{name}.{i}" for i in range(outputs)] if outputs > 1 else [])
+            if not any(t in self.names for t in taken):
+                self.names.update(taken)
+                return name
+            count += 1
+            name = f"{base}_{count}"
+
+    def emit(self, node, kind, attrs, inputs, outputs, weights=(), name: str | None = None):
+        """Add one op and bind its outputs to the ONNX names in `outputs` ('' or missing:
+        unbound). `inputs` are tensors or ONNX names; `weights` are pairs (constant's name,
+        the shape ONNX must store it in). Returns the op's output tensors."""
+        tensors = [t if isinstance(t, Tensor) else self.activation(node, t) for t in inputs]
+        try:
+            out_shapes, param_shapes = infer(kind, attrs, [t.shape for t in tensors])
+        except ValueError as exc:
+            raise self.fail(node, str(exc)) from None
+        for constant, expected in weights:
+            self._check_weight(node, constant, tuple(expected))
+        op_name = self.unique(name or self.base_name(node), len(out_shapes))
+        count = len(out_shapes)
+        out_names = [op_name] if count == 1 else [f"{op_name}.{i}" for i in range(count)]
+        results = [Tensor(n, s) for n, s in zip(out_names, out_shapes)]
+        params = [Tensor(f"{op_name}.{suffix}", shape) for suffix, shape in param_shapes]
+        self.ops.append(Op(op_name, kind, tensors, results, params, attrs))
+        for onnx_name, tensor in zip(outputs, results):
+            if onnx_name:
+                self.bind(node, onnx_name, tensor)
+        return results
+
+    def bind(self, node, onnx_name: str, tensor: Tensor) -> None:
+        onnx_shape = self.known_shape(onnx_name)
+        if onnx_shape is not None and onnx_shape != tensor.shape:
+            raise self.fail(
+                node,
+                f"output '{onnx_name}' comes out {list(tensor.shape)} here, "
+                f"but onnx infers {list(onnx_shape)}",
+            )
+        self.tensors[onnx_name] = tensor
+
+    def alias(self, node, onnx_name: str, source: str) -> None:
+        """The op computes nothing at inference: its output is its input."""
+        self.tensors[onnx_name] = self.activation(node, source)
+
+    def _check_weight(self, node, name: str, expected: tuple[int, ...]) -> None:
+        if name not in self.constants:
+            raise self.fail(node, f"weight '{name}' is computed at run time; sim needs a constant")
+        shape = self.constant_shape(node, name)
+        vector = len(expected) == 1 and math.prod(shape) in (1, expected[0])
+        if shape != expected and not (vector and len(shape) <= 4):
+            raise self.fail(
+                node, f"weight '{name}' has shape {list(shape)}, expected {list(expected)}"
+            )
