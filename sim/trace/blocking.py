@@ -17,11 +17,15 @@ BLIS", TOMS 43(2)):
 - kc: the A micro-panel (mr x kc) takes C_Ar = floor((W - 1) / (1 + nr/mr)) of the W ways
   of this core's L1 share, the B micro-panel (kc x nr) proportionally more, one way is left
   for C: kc = C_Ar * sets * line / (mr * element bytes) (Low et al., eq. for kc).
-- mc: the packed A block (mc x kc) takes half of the second level's share (the L1 share if
-  there is one level); the other half holds the B micro-panels streaming through and C.
-- nc: the packed B panel (kc x nc) takes half of the outermost level's share (on a two-level
-  machine, the other half of the L2 share).
-mc and nc are rounded down to multiples of mr and nr. Without caches nothing is blocked.
+- mc: the packed A block (mc x kc) lives in the second level (the L1 if there is one level),
+  nc: the packed B panel (kc x nc) in the outermost. One way of each share is left for the
+  streams passing through (C, the B micro-panels). When both blocks share one level, as on
+  every shipped device, its other ways are split: floor((W - 1) / 2) for the A block, the
+  rest for the B panel (pi3: L2 share of 4 ways of 32 KiB: A block 32 KiB, mc = 32; B panel
+  64 KiB, nc = 60). Otherwise the A block takes W - 1 ways of its level, the B panel W - 1
+  of the outermost.
+mc and nc are rounded down to multiples of mr and nr (at least one). Without caches nothing
+is blocked.
 """
 
 import functools
@@ -73,6 +77,10 @@ def spill_accesses_per_step(hw: Hardware, precision: Precision) -> int:
     return 2 * max(0, over)
 
 
+def _way_bytes(level) -> int:
+    return level.sets * level.line_bytes
+
+
 @define(frozen=True)
 class Blocking:
     mr: int
@@ -90,10 +98,14 @@ def gemm_blocking(hw: Hardware, precision: Precision) -> Blocking:
         return Blocking(mr, nr, UNBLOCKED, UNBLOCKED, UNBLOCKED, spills)
     es = precision.bytes
     l1 = hw.caches[0]
-    way_bytes = l1.sets * l1.line_bytes
-    a_ways = max(1, math.floor((l1.share_ways - 1) / (1 + nr / mr)))
-    kc = max(1, a_ways * way_bytes // (mr * es))
-    middle = hw.caches[1] if len(hw.caches) > 1 else l1
-    mc = max(mr, middle.share_bytes // 2 // (kc * es) // mr * mr)
-    nc = max(nr, hw.caches[-1].share_bytes // 2 // (kc * es) // nr * nr)
+    micro_ways = max(1, math.floor((l1.share_ways - 1) / (1 + nr / mr)))
+    kc = max(1, micro_ways * _way_bytes(l1) // (mr * es))
+    middle, outer = hw.caches[1] if len(hw.caches) > 1 else l1, hw.caches[-1]
+    if middle is outer:  # the A block and the B panel share the level: split its ways
+        a_ways = max(1, (middle.share_ways - 1) // 2)
+        b_ways = max(1, outer.share_ways - 1 - a_ways)
+    else:
+        a_ways, b_ways = max(1, middle.share_ways - 1), max(1, outer.share_ways - 1)
+    mc = max(mr, a_ways * _way_bytes(middle) // (kc * es) // mr * mr)
+    nc = max(nr, b_ways * _way_bytes(outer) // (kc * es) // nr * nr)
     return Blocking(mr, nr, mc, kc, nc, spills)

@@ -2,6 +2,7 @@
 
 import attrs
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -87,16 +88,23 @@ def test_register_tile_is_the_best_that_fits(count, width):
         assert tile_registers(mr, nr, lanes) <= count
 
 
-def test_block_sizes_follow_the_caches():
-    for name in ("pi3", "xavier", "v100"):
-        hw = hardware(name)
-        b = gemm_blocking(hw, Precision.FP32)
-        es = 4
-        l1 = hw.caches[0]
-        assert b.kc * b.mr * es <= l1.share_bytes // l1.share_ways * (l1.share_ways - 1)
-        assert b.mc % b.mr == 0 and b.nc % b.nr == 0
-        assert b.mc * b.kc * es <= hw.caches[1].share_bytes // 2 or b.mc == b.mr
-        assert b.kc * b.nc * es <= hw.caches[-1].share_bytes // 2 or b.nc == b.nr
+def test_pi3_blocks_fit_the_l1_and_the_l2_share():
+    b = gemm_blocking(hardware("pi3"), Precision.FP32)
+    assert (b.mc, b.kc, b.nc) == (32, 256, 60)
+    way = 32 * 1024  # pi3 L1: 128 sets x 64 B; L2: 512 sets x 64 B = 32 KiB per way
+    assert (b.mr + b.nr) * b.kc * 4 <= 32 * 1024 - 8 * 1024  # micro-panels + one L1 way
+    assert b.mc * b.kc * 4 + b.kc * b.nc * 4 <= 128 * 1024 - way  # blocks + one L2 way
+
+
+@pytest.mark.parametrize("name", ["pi3", "xavier", "v100"])
+def test_blocks_leave_a_way_of_each_share(name):
+    hw = hardware(name)
+    b = gemm_blocking(hw, Precision.FP32)
+    l1, l2 = hw.caches
+    assert b.mc % b.mr == 0 and b.nc % b.nr == 0
+    assert b.kc * b.mr * 4 <= l1.share_bytes // l1.share_ways * (l1.share_ways - 1)
+    blocks = b.mc * b.kc * 4 * (b.mc > b.mr) + b.kc * b.nc * 4 * (b.nc > b.nr)
+    assert blocks <= l2.share_bytes // l2.share_ways * (l2.share_ways - 1)
 
 
 def test_matmul_packs_both_operands_and_counts_every_multiply():

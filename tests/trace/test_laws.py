@@ -173,3 +173,27 @@ def test_relu_accesses_are_register_loads_and_stores():
 def test_views_touch_nothing():
     s = schedule({"x": [1, 4, 3, 3]}, [{"op": "flatten"}])
     assert trace(s, hardware("pi3")) == []
+
+
+def _first_touch_is_a_write(tiles, lowest: int) -> bool:
+    lines = np.concatenate([t.line_addresses for t in tiles])
+    writes = np.concatenate([t.is_write for t in tiles])
+    scratch = lines >= lowest
+    _, first = np.unique(lines[scratch], return_index=True)
+    return bool(writes[scratch][first].all())
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+def test_scratch_is_written_before_it_is_read(case):
+    s, _, tiles = _run(case)
+    assert _first_touch_is_a_write(tiles, s.workspace_address) if tiles else True
+
+
+@pytest.mark.parametrize("algorithm", ["winograd2x2", "winograd4x4"])
+def test_winograd_scratch_is_written_before_it_is_read(algorithm):
+    conv = {"op": "conv2d", "channels": 16, "kernel": 3, "pad": 1}
+    s = schedule({"x": [1, 8, 9, 10]}, [conv], algorithm)
+    tiles = trace(s, hardware("pi3"))
+    t = 4 if algorithm == "winograd2x2" else 6
+    transformed_weights = t * t * 16 * 8 * 4
+    assert _first_touch_is_a_write(tiles, s.workspace_address + transformed_weights)
