@@ -8,8 +8,12 @@
           for jr in 0..nc step nr:               # B micro-panel, kept in L1
             for ir in 0..mc step mr:
               micro-kernel: [read C tile if pc > 0]
-                            for k in kc: read A[ir.., k] (mr), read B[k, jr..] (nr)
+                            for k in kc step u: read A[ir.., k..k+u] (u x mr),
+                                                read B[k..k+u, jr..] (u x nr)
                             [read bias at the last pc]; write C tile
+
+The k loop is unrolled by u = line / (min(mr, nr) x element bytes) steps (2 for fp32 8x12 on
+64-byte lines), each operand's u steps loaded together (one ld1 of four registers is 64 B).
 
 A packed operand is a sequence of micro-panels, k-major: panel p holds rows p*w..p*w+w' of
 the block (w = mr or nr, w' = w except at the edge) as kc x w' elements. Pre-packed weights
@@ -151,20 +155,23 @@ def _micro_kernels(ctx, gemm, blk: Blocking, block, a_base, b_base) -> Iterator[
     i_first, mr_e = _edges(m_cur, blk.mr)
     j_first, nr_e = _edges(n_cur, blk.nr)
     n_i = i_first.size
-    # axes: (jr, ir, slot)
+    # k steps in groups of `unroll`, each operand's loads of a group together; axes (jr, ir, k)
+    unroll = max(1, ctx.line_bytes // (min(blk.mr, blk.nr) * es))
+    k0 = np.arange(0, k_cur, unroll)
+    k_len = np.minimum(unroll, k_cur - k0)
     mr_i = mr_e[None, :, None]
-    a_k = (a_base + i_first * k_cur * es)[None, :, None] + np.arange(k_cur) * mr_i * es
+    a_k = (a_base + i_first * k_cur * es)[None, :, None] + k0 * mr_i * es
     r = np.arange(blk.mr)
     rows = ic + i_first[None, :, None] + r
     c_len_ir = r < mr_i
     bias = gemm.bias if pc + k_cur == gemm.k else None
-    per_kernel = 2 * k_cur + 2 * blk.mr + 1
+    per_kernel = 2 * k0.size + 2 * blk.mr + 1
     step = max(1, PIECE_RANGES // (per_kernel * n_i))
     for j0 in range(0, j_first.size, step):
         jf, nr_j = j_first[j0 : j0 + step, None, None], nr_e[j0 : j0 + step, None, None]
-        b_k = (b_base + jf * k_cur * es) + np.arange(k_cur) * nr_j * es
+        b_k = (b_base + jf * k_cur * es) + k0 * nr_j * es
         ab = interleave(a_k, b_k)
-        ab_len = interleave(np.broadcast_to(mr_i * es, a_k.shape), nr_j * es)
+        ab_len = interleave(np.broadcast_to(k_len * mr_i * es, a_k.shape), k_len * nr_j * es)
         c_start = gemm.c.address + (rows * gemm.c.row_stride + jc + jf) * es
         c_len = np.where(c_len_ir, nr_j * es, 0)
         parts = [(c_start, c_len, False)] if pc > 0 else []

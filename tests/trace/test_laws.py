@@ -100,6 +100,18 @@ CASES = [
     ("fc_batch", {"x": [3, 80]}, [{"op": "fc", "features": 37}], "auto"),
     ("matmul", {"a": [20, 30], "b": [30, 50]}, [{"op": "matmul", "in": ["a", "b"]}], "auto"),
     ("se", {"x": [2, 16, 6, 6]}, [{"op": "se", "hidden": 4}], "auto"),
+    ("hardswish", FMAP, [{"op": "hardswish"}], "auto"),
+    ("leaky_relu", FMAP, [{"op": "leaky_relu"}], "auto"),
+    # kinds without a generator of their own: read inputs and parameters, write outputs
+    ("pad", FMAP, [{"op": "pad", "pad": [1, 2, 1, 2]}], "auto"),
+    ("transpose", FMAP, [{"op": "transpose", "perm": [0, 2, 3, 1]}], "auto"),
+    ("lrn", FMAP, [{"op": "lrn", "size": 5}], "auto"),
+    (
+        "opaque",
+        FMAP,
+        [{"op": "opaque", "type": "Foo", "shapes": [[1, 3]], "params": [[7, 9]]}],
+        "auto",
+    ),
 ]
 # generators that read their own output back: C read-modify-write, softmax's last pass
 READS_OUTPUT = {"softmax"}
@@ -170,8 +182,9 @@ def test_relu_accesses_are_register_loads_and_stores():
     assert sum(t.line_accesses + t.collapsed_accesses for t in tiles) == 500
 
 
-def test_views_touch_nothing():
-    s = schedule({"x": [1, 4, 3, 3]}, [{"op": "flatten"}])
+@pytest.mark.parametrize("view", [{"op": "flatten"}, {"op": "reshape", "shape": [1, 36]}])
+def test_views_touch_nothing(view):
+    s = schedule({"x": [1, 4, 3, 3]}, [view])
     assert trace(s, hardware("pi3")) == []
 
 
