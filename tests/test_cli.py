@@ -27,14 +27,24 @@ def test_analyze_json_has_the_promised_fields_and_exact_integers(capsys):
     assert totals["analytic_bytes"] == sum(op["analytic_bytes"] for op in data["ops"])
     assert all(isinstance(totals[k], int) for k in ("macs", "flops", "params", "analytic_bytes"))
     for op in data["ops"]:
-        assert {"name", "kind", "macs", "flops", "params", "analytic_bytes", "intensity"} <= op.keys()
+        assert {
+            "name",
+            "kind",
+            "macs",
+            "flops",
+            "params",
+            "analytic_bytes",
+            "intensity",
+        } <= op.keys()
         assert {"roofline_seconds", "bound"} <= op.keys()
         assert op["analytic_bytes"] == op["input_bytes"] + op["param_bytes"] + op["output_bytes"]
 
 
 def test_analyze_prints_a_table_and_writes_json(capsys, tmp_path):
     path = tmp_path / "out.json"
-    code, out, _ = run_cli(capsys, "analyze", "mobilenet", "--precision", "int8", "--json", str(path))
+    code, out, _ = run_cli(
+        capsys, "analyze", "mobilenet", "--precision", "int8", "--json", str(path)
+    )
     assert code == 0
     assert "sep2.pw" in out and "total" in out
     data = json.loads(path.read_text())

@@ -4,10 +4,10 @@ import argparse
 
 from rich.table import Table
 
-from sim.report.console import make_console
 from sim.errors import SimError
 from sim.graph.load import load_workload, workload_names
 from sim.hw.load import hardware_names, load_hardware
+from sim.report.console import make_console
 from sim.units import format_binary_bytes
 
 NAME = "list"

@@ -85,5 +85,7 @@ def _level_cycles(tile: Tile, stats: HierarchyStats, hw: Hardware) -> tuple[floa
             moved_bytes = register_accesses * width
         else:
             moved_bytes = counts.accesses * level.line_bytes
-        cycles.append(level.latency_cycles + moved_bytes / level.bytes_per_cycle if moved_bytes else 0.0)
+        cycles.append(
+            level.latency_cycles + moved_bytes / level.bytes_per_cycle if moved_bytes else 0.0
+        )
     return tuple(cycles)

@@ -59,7 +59,9 @@ def _pads(value, hw, kernel, stride, dilation) -> tuple[int, int, int, int]:
         h, w = (as_int(v) for v in value)
         return h, w, h, w
     if isinstance(value, list):
-        raise ValueError(f"expected pad as a number, [h, w], [top, left, bottom, right] or same, got {value!r}")
+        raise ValueError(
+            f"expected pad as a number, [h, w], [top, left, bottom, right] or same, got {value!r}"
+        )
     n = as_int(value)
     return n, n, n, n
 
@@ -78,7 +80,9 @@ def parse(kind: OpKind, fields: Fields, shapes: list[tuple[int, ...]]):
     if kind in (OpKind.MAX_POOL, OpKind.AVG_POOL):
         kernel = fields.get("kernel", _pair)
         stride = fields.get("stride", _pair, default=kernel)
-        pads = fields.get("pad", lambda v: _pads(v, _hw(shapes), kernel, stride, (1, 1)), default=(0, 0, 0, 0))
+        pads = fields.get(
+            "pad", lambda v: _pads(v, _hw(shapes), kernel, stride, (1, 1)), default=(0, 0, 0, 0)
+        )
         ceil_mode = fields.get("ceil_mode", _bool, default=False)
         return PoolAttrs(kernel=kernel, stride=stride, pads=pads, ceil_mode=ceil_mode)
     if kind is OpKind.FC:
@@ -148,7 +152,9 @@ def _conv(kind: OpKind, fields: Fields, shapes) -> ConvAttrs:
     kernel = fields.get("kernel", _pair)
     stride = fields.get("stride", _pair, default=(1, 1))
     dilation = fields.get("dilation", _pair, default=(1, 1))
-    pads = fields.get("pad", lambda v: _pads(v, _hw(shapes), kernel, stride, dilation), default=(0, 0, 0, 0))
+    pads = fields.get(
+        "pad", lambda v: _pads(v, _hw(shapes), kernel, stride, dilation), default=(0, 0, 0, 0)
+    )
     bias = fields.get("bias", _bool, default=False)
     if kind is OpKind.DEPTHWISE_CONV2D:
         channels = shapes[0][1] if len(shapes[0]) == 4 else 1

@@ -88,7 +88,9 @@ def _attrs(op: Op) -> dict[str, Any]:
 def op_to_data(op: Op) -> dict[str, Any]:
     entry: dict[str, Any] = {"op": op.kind.value, "name": op.name}
     entry["in"] = [t.name for t in op.inputs]
-    default_out = [op.name] if len(op.outputs) == 1 else [f"{op.name}.{i}" for i in range(len(op.outputs))]
+    default_out = (
+        [op.name] if len(op.outputs) == 1 else [f"{op.name}.{i}" for i in range(len(op.outputs))]
+    )
     outs = [t.name for t in op.outputs]
     if outs != default_out:
         entry["out"] = outs

@@ -198,7 +198,10 @@ class _Builder:
         for key in [*given, *first]:
             if key not in block.args:
                 known = ", ".join(block.args) or "none"
-                raise self.fail(f"block '{block_name}' has no argument '{key}' (arguments: {known})", join_path(place, key))
+                raise self.fail(
+                    f"block '{block_name}' has no argument '{key}' (arguments: {known})",
+                    join_path(place, key),
+                )
         output = source
         for rep in range(repeat):
             values = {**block.args, **given, **(first if rep == 0 else {})}
@@ -207,7 +210,14 @@ class _Builder:
                 raise self.fail(f"block '{block_name}' needs argument '{missing[0]}'", place)
             instance = name if repeat == 1 else f"{name}_{rep + 1}"
             inner = _Scope(prefix=scope.full(instance) + ".", input=output, parent=scope)
-            output = self.sequence(block.ops, join_path(place, f"{block_name}[{rep}]") if repeat > 1 else join_path(place, block_name), inner, values)
+            output = self.sequence(
+                block.ops,
+                join_path(place, f"{block_name}[{rep}]")
+                if repeat > 1
+                else join_path(place, block_name),
+                inner,
+                values,
+            )
             if block.out is not None:
                 output = self.resolve(block.out, inner, place)
             scope.names[instance] = output
@@ -238,11 +248,15 @@ class _Builder:
             raise self.fail(str(exc), op_place) from None
         out_names = fields.get("out", _names, default=None)
         if out_names is None:
-            out_names = [name] if len(out_shapes) == 1 else [f"{name}.{i}" for i in range(len(out_shapes))]
+            out_names = (
+                [name] if len(out_shapes) == 1 else [f"{name}.{i}" for i in range(len(out_shapes))]
+            )
         else:
             out_names = [scope.full(n) for n in out_names]
         if len(out_names) != len(out_shapes):
-            raise self.fail(f"'out' names {len(out_names)} tensors, the op makes {len(out_shapes)}", op_place)
+            raise self.fail(
+                f"'out' names {len(out_names)} tensors, the op makes {len(out_shapes)}", op_place
+            )
         fields.done()
         outputs = [Tensor(n, s) for n, s in zip(out_names, out_shapes)]
         params = [Tensor(f"{name}.{suffix}", shape) for suffix, shape in param_shapes]
@@ -276,7 +290,9 @@ class _Builder:
                 found = alternative
             if found is not None:
                 return found
-        raise self.fail(f"unknown tensor '{name}' (not an input, op or block defined before it)", place)
+        raise self.fail(
+            f"unknown tensor '{name}' (not an input, op or block defined before it)", place
+        )
 
     def outputs(self, names: list[str] | None, top: Fields) -> list[Tensor]:
         if names is None:

@@ -48,7 +48,9 @@ def pool_output_hw(hw: tuple[int, int], attrs: PoolAttrs) -> tuple[int, int]:
         if padded < attrs.kernel[axis]:
             raise ValueError(f"pool window {attrs.kernel} does not fit the input {hw}")
         steps = padded - attrs.kernel[axis]
-        n = (-(-steps // attrs.stride[axis]) if attrs.ceil_mode else steps // attrs.stride[axis]) + 1
+        n = (
+            -(-steps // attrs.stride[axis]) if attrs.ceil_mode else steps // attrs.stride[axis]
+        ) + 1
         if attrs.ceil_mode and (n - 1) * attrs.stride[axis] >= hw[axis] + attrs.pads[axis]:
             n -= 1  # the last window must start inside the input or its leading pad
         out.append(n)
@@ -101,7 +103,9 @@ def _conv(attrs: ConvAttrs, shapes):
 def _depthwise(attrs: ConvAttrs, shapes):
     c = _feature_map(shapes[0], "depthwise_conv2d")[1]
     if attrs.groups != c:
-        raise ValueError(f"a depthwise conv has one group per channel: groups {attrs.groups}, channels {c}")
+        raise ValueError(
+            f"a depthwise conv has one group per channel: groups {attrs.groups}, channels {c}"
+        )
     return _conv(attrs, shapes)
 
 
@@ -166,7 +170,9 @@ def _concat(attrs: AxisAttrs, shapes):
         raise ValueError(f"concat axis {axis} outside rank {rank}")
     for shape in shapes[1:]:
         if len(shape) != rank or any(shape[i] != shapes[0][i] for i in range(rank) if i != axis):
-            raise ValueError(f"concat needs shapes equal off axis {axis}, got {[list(s) for s in shapes]}")
+            raise ValueError(
+                f"concat needs shapes equal off axis {axis}, got {[list(s) for s in shapes]}"
+            )
     out = list(shapes[0])
     out[axis] = sum(s[axis] for s in shapes)
     return [tuple(out)], []
@@ -177,7 +183,9 @@ def _split(attrs: SplitAttrs, shapes):
     if not 0 <= attrs.axis < len(shape):
         raise ValueError(f"split axis {attrs.axis} outside rank {len(shape)}")
     if sum(attrs.sizes) != shape[attrs.axis] or min(attrs.sizes) < 1:
-        raise ValueError(f"split sizes {list(attrs.sizes)} must be positive and sum to {shape[attrs.axis]}")
+        raise ValueError(
+            f"split sizes {list(attrs.sizes)} must be positive and sum to {shape[attrs.axis]}"
+        )
     outs = []
     for size in attrs.sizes:
         out = list(shape)
@@ -198,7 +206,12 @@ def _se(attrs: SEAttrs, shapes):
     h = attrs.hidden
     if h < 1:
         raise ValueError(f"se hidden width must be positive, got {h}")
-    params = [("fc1_weight", (h, c)), ("fc1_bias", (h,)), ("fc2_weight", (c, h)), ("fc2_bias", (c,))]
+    params = [
+        ("fc1_weight", (h, c)),
+        ("fc1_bias", (h,)),
+        ("fc2_weight", (c, h)),
+        ("fc2_bias", (c,)),
+    ]
     return [shapes[0]], params
 
 

@@ -148,7 +148,9 @@ def _cache(level: Fields) -> CacheLevel:
         ways=level.get("ways", lambda v: as_int(v, minimum=1)),
         share_bytes=level.get("share", _positive_bytes, default=size),
         replacement=level.get("replacement", _choice(Replacement), default=Replacement.LRU),
-        write_policy=level.get("write_policy", _choice(WritePolicy), default=WritePolicy.WRITE_BACK),
+        write_policy=level.get(
+            "write_policy", _choice(WritePolicy), default=WritePolicy.WRITE_BACK
+        ),
         latency_cycles=level.get("latency_cycles", as_positive_float),
         bytes_per_cycle=level.get("bytes_per_cycle", as_positive_float),
         store_hit_refreshes=level.get("store_hit_refreshes", _bool, default=True),

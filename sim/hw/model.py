@@ -2,7 +2,7 @@
 
 import enum
 
-from attrs import define, field, validators
+from attrs import define, field
 
 
 class Precision(enum.Enum):

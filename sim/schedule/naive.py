@@ -16,7 +16,9 @@ def align(n_bytes: int, alignment: int = ALIGNMENT_BYTES) -> int:
     return -(-n_bytes // alignment) * alignment
 
 
-def place(graph: Graph, precision: Precision, alignment: int = ALIGNMENT_BYTES) -> tuple[dict[str, Buffer], int]:
+def place(
+    graph: Graph, precision: Precision, alignment: int = ALIGNMENT_BYTES
+) -> tuple[dict[str, Buffer], int]:
     """Tensor name -> Buffer for every tensor of the graph, and the first free address."""
     buffers: dict[str, Buffer] = {}
     cursor = 0

@@ -32,7 +32,9 @@ graph:
     assert flat.analytic_bytes == 0 and flat.intensity is None  # a view moves nothing
 
 
-@pytest.mark.parametrize("precision, width", [(Precision.FP32, 4), (Precision.FP16, 2), (Precision.INT8, 1)])
+@pytest.mark.parametrize(
+    "precision, width", [(Precision.FP32, 4), (Precision.FP16, 2), (Precision.INT8, 1)]
+)
 def test_bytes_scale_with_precision_and_flops_do_not(precision, width):
     graph = load_workload("mobilenet")
     base = estimate(graph, Precision.FP32)

@@ -27,7 +27,9 @@ def test_gpus_keep_enough_misses_in_flight_for_peak_bandwidth():
 
 def test_tile_cost_by_hand_on_the_pi():
     hw = load_hardware("pi3")
-    tile = Tile(flops=800, line_addresses=[0, 64, 128, 192], is_write=[0, 0, 0, 1], collapsed_accesses=12)
+    tile = Tile(
+        flops=800, line_addresses=[0, 64, 128, 192], is_write=[0, 0, 0, 1], collapsed_accesses=12
+    )
     stats = HierarchyStats(
         (LevelStats("L1D", 4, 0, 4, 0, 0), LevelStats("L2", 4, 1, 3, 0, 0)),
         dram_read_bytes=192,

@@ -33,12 +33,20 @@ def test_double_buffering_overlaps_the_next_fetch_with_compute():
 
 def test_without_prefetch_memory_and_compute_alternate():
     timing = run_timing([("k", [cost(10, 5), cost(10, 20)])], prefetch_tiles=0)
-    assert log(timing) == [("dram", 0, 0, 5), ("core", 0, 5, 15), ("dram", 1, 15, 35), ("core", 1, 35, 45)]
+    assert log(timing) == [
+        ("dram", 0, 0, 5),
+        ("core", 0, 5, 15),
+        ("dram", 1, 15, 35),
+        ("core", 1, 35, 45),
+    ]
 
 
 def test_kernels_are_barriers():
     timing = run_timing([("a", [cost(10, 0)]), ("b", [cost(0, 7), cost(3, 0)])], prefetch_tiles=4)
-    assert [(k.name, k.start_cycles, k.end_cycles) for k in timing.kernels] == [("a", 0, 10), ("b", 10, 20)]
+    assert [(k.name, k.start_cycles, k.end_cycles) for k in timing.kernels] == [
+        ("a", 0, 10),
+        ("b", 10, 20),
+    ]
 
 
 def test_negative_prefetch_is_refused():
@@ -47,7 +55,9 @@ def test_negative_prefetch_is_refused():
 
 
 tiles = st.lists(
-    st.tuples(st.integers(0, 50), st.integers(0, 50)).map(lambda t: cost(*t)), min_size=1, max_size=12
+    st.tuples(st.integers(0, 50), st.integers(0, 50)).map(lambda t: cost(*t)),
+    min_size=1,
+    max_size=12,
 )
 
 
@@ -56,7 +66,7 @@ tiles = st.lists(
 def test_time_is_bounded_by_the_busiest_unit_and_by_serial_execution(kernels, prefetch):
     named = [(f"k{i}", costs) for i, costs in enumerate(kernels)]
     timing = run_timing(named, prefetch)
-    for (name, costs), kernel in zip(named, timing.kernels):
+    for (_, costs), kernel in zip(named, timing.kernels):
         core = sum(c.core_cycles for c in costs)
         dram = sum(c.dram_cycles for c in costs)
         assert max(core, dram) <= kernel.cycles <= core + dram

@@ -105,7 +105,11 @@ graph:
         (("x: [1, 4, 8, 8]", "x: [1, 4, 0, 8]"), "inputs.x", ">= 1"),
         (("name: r1", "name: r1, colour: red"), "graph[1].colour", "unknown field 'colour'"),
         (("name: r1", "name: c1"), "graph[1] (c1)", "tensor 'c1' is defined twice"),
-        (("- {op: relu, name: r1}", "- {op: add, name: a, in: [c1, x]}"), "graph[1] (a)", "one shape"),
+        (
+            ("- {op: relu, name: r1}", "- {op: add, name: a, in: [c1, x]}"),
+            "graph[1] (a)",
+            "one shape",
+        ),
         (("name: bad", "name: bad\nversion: 3"), "", "unsupported version 3"),
     ],
 )

@@ -33,7 +33,9 @@ def naive_conv(x, w, stride, pads, dilation, groups):
                 for ci in range(c_per_group):
                     for p in range(kh):
                         for q in range(kw):
-                            pixel = xp[:, g * c_per_group + ci, i + p * dilation[0], j + q * dilation[1]]
+                            pixel = xp[
+                                :, g * c_per_group + ci, i + p * dilation[0], j + q * dilation[1]
+                            ]
                             y[:, o, a, b] += pixel * w[o, ci, p, q]
                             count += n
     return y, count
@@ -97,7 +99,14 @@ def test_pool_shape_matches_enumerated_windows(case):
     shape, attrs = case
     (out_shape,), _ = infer(OpKind.MAX_POOL, attrs, [shape])
     expected = tuple(
-        direct_pool_windows(shape[2 + a], attrs.kernel[a], attrs.stride[a], attrs.pads[a], attrs.pads[a + 2], attrs.ceil_mode)
+        direct_pool_windows(
+            shape[2 + a],
+            attrs.kernel[a],
+            attrs.stride[a],
+            attrs.pads[a],
+            attrs.pads[a + 2],
+            attrs.ceil_mode,
+        )
         for a in (0, 1)
     )
     assert out_shape[2:] == expected

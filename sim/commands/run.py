@@ -1,0 +1,84 @@
+"""`python -m sim run WORKLOAD --hw HW`: simulate a network, traffic next to the estimate."""
+
+import argparse
+import sys
+import time
+
+from rich.progress import Progress
+
+from sim.commands.common import add_json, add_precision, precision_of
+from sim.engine.simulate import simulate
+from sim.graph.load import load_workload
+from sim.hw.load import load_hardware
+from sim.outputs import write_json, write_text
+from sim.report.console import make_console
+from sim.report.run import run_csv, run_json, run_table, summary_lines
+from sim.schedule.naive import naive_schedule
+
+NAME = "run"
+HELP = "simulate a workload on a device: cycles, DRAM traffic and hit rates per kernel"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("workload", help="a workload YAML file or the name of a shipped one")
+    parser.add_argument(
+        "--hw", required=True, help="hardware: a name in hw_configs/ or a YAML path"
+    )
+    add_precision(parser)
+    add_json(parser)
+    parser.add_argument(
+        "--csv", metavar="PATH", help="write one row per kernel as CSV ('-' = stdout)"
+    )
+    parser.add_argument(
+        "--no-caches",
+        action="store_true",
+        help="disable every cache: each line access goes to DRAM",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    precision = precision_of(args)
+    hw = load_hardware(args.hw)
+    graph = load_workload(args.workload)
+    schedule = naive_schedule(graph, precision)
+    with _progress(len(schedule.kernels)) as update:
+        result = simulate(schedule, hw, caches=not args.no_caches, progress=update)
+    if args.json:
+        write_json(args.json, run_json(result))
+    if args.csv:
+        write_text(args.csv, run_csv(result))
+    if "-" not in (args.json, args.csv):
+        console = make_console()
+        console.print(run_table(result))
+        for line in summary_lines(result):
+            console.print(line)
+    return 0
+
+
+class _progress:
+    """A progress bar on stderr, only on a terminal and only once a run has taken a second."""
+
+    DELAY_S = 1.0
+
+    def __init__(self, total: int):
+        self.total = total
+        self.bar = None
+        self.task = None
+        self.started = time.monotonic()
+
+    def __enter__(self):
+        return self.update if sys.stderr.isatty() else None
+
+    def update(self, done: int, total: int) -> None:
+        if self.bar is None:
+            if time.monotonic() - self.started < self.DELAY_S:
+                return
+            self.bar = Progress(console=make_console(stderr=True), transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task("simulating kernels", total=total)
+        self.bar.update(self.task, completed=done)
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.stop()
+        return False
