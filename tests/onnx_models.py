@@ -77,7 +77,9 @@ def mobilenet_v1(directory: Path, data_bytes: int | None = None) -> str:
             )
         )  # fmt: skip
         stats = [weights.add(f"{name}_bn_{s}", (c_out,)) for s in ("scale", "b", "mean", "var")]
-        nodes.append(helper.make_node("BatchNormalization", [f"{name}_conv", *stats], [f"{name}_bn"]))
+        nodes.append(
+            helper.make_node("BatchNormalization", [f"{name}_conv", *stats], [f"{name}_bn"])
+        )
         nodes.append(helper.make_node("Relu", [f"{name}_bn"], [f"{name}_relu"]))
         return f"{name}_relu"
 

@@ -1,55 +1,33 @@
 """Import an ONNX model as a `Graph`: ops and shapes, never the values of weights.
 
-The file is read with `load_external_data=False`; an external weight file is only checked
-to exist and to be long enough. Shapes come from onnx's shape inference (with data
-propagation) and every op's output is checked against our own inference. Constants
-(initializers, Constant, ConstantOfShape and whatever is computed from constants alone) are
-weights, not ops. `sim/graph/onnx_ops.py` maps op types to our kinds; docs/onnx.md has the
-table and the limits.
+`onnx_read` parses and checks the file and runs onnx's shape inference; here each node is
+turned into ops by its handler in `onnx_ops`, and every op's output shape is checked against
+onnx's. Constants (initializers, Constant, ConstantOfShape and whatever is computed from
+constants alone) are weights, not ops. docs/onnx.md has the op table and the limits.
 """
 
-import heapq
 import math
 from pathlib import Path
 
 from sim.errors import WorkloadError
 from sim.graph.model import Graph, Op, OpaqueAttrs, OpKind, Tensor
 from sim.graph.onnx_ops import HANDLERS
+from sim.graph.onnx_read import DEFAULT_DOMAINS, describe, read_model
+from sim.graph.onnx_values import Constants
 from sim.graph.shapes import infer
 
 try:
     import onnx
-    from google.protobuf.message import DecodeError
-    from onnx import numpy_helper
-except ImportError:  # the optional extra: pip install 'sim[onnx]'
+except ImportError:  # read_model reports it
     onnx = None
 
-MIN_OPSET = 9
-SMALL_CONSTANT = 4096  # elements: only constants this small are read for their values
-_DEFAULT_DOMAINS = ("", "ai.onnx")
 _SHAPE_ONLY = ("Shape", "Size")  # outputs depend on shapes only: constants
-_PACKED_4BIT = (21, 22, 23)  # UINT4, INT4, FLOAT4E2M1: two elements per byte
 
 
 def load_onnx(path: str, *, allow_unknown: bool = False) -> Graph:
     """The graph of the ONNX model at `path`; an op type we do not know is an error unless
     `allow_unknown`, which models it as an opaque (memory-only) op."""
-    if onnx is None:
-        raise WorkloadError(
-            "reading ONNX needs the onnx package: pip install 'sim[onnx]'", file=path
-        )
-    model = _read(path)
-    opset = _default_opset(model, path)
-    _check_external_data(model.graph, path)
-    notes = _fix_input_shapes(model.graph, path)
-    nodes = _sorted_nodes(model.graph, path)
-    model.graph.ClearField("node")
-    model.graph.node.extend(nodes)
-    try:
-        model = onnx.shape_inference.infer_shapes(model, strict_mode=False, data_prop=True)
-    except (onnx.shape_inference.InferenceError, ValueError, RuntimeError) as exc:
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise WorkloadError(f"onnx shape inference failed: {reason}", file=path) from None
+    model, opset, notes = read_model(path)
     inputs, ops, outputs = Importer(path, model, opset, allow_unknown).run()
     producer = " ".join(p for p in (model.producer_name, model.producer_version) if p)
     about = f"imported from {Path(path).name} (opset {opset}{', ' + producer if producer else ''})"
@@ -61,162 +39,6 @@ def load_onnx(path: str, *, allow_unknown: bool = False) -> Graph:
         description="; ".join([about, *notes]),
         source=str(path),
     )
-
-
-def _read(path: str):
-    try:
-        model = onnx.load(path, load_external_data=False)
-    except DecodeError as exc:
-        raise WorkloadError(
-            f"not a valid ONNX file: truncated or corrupt ({exc})", file=path
-        ) from None
-    except OSError as exc:
-        raise WorkloadError(f"cannot read file ({exc.strerror or exc})", file=path) from None
-    if not model.graph.node:
-        raise WorkloadError("not an ONNX model: it has no graph nodes", file=path)
-    return model
-
-
-def _default_opset(model, path: str) -> int:
-    versions = [o.version for o in model.opset_import if o.domain in _DEFAULT_DOMAINS]
-    newest = onnx.defs.onnx_opset_version()
-    if not versions:
-        raise WorkloadError("the model imports no ai.onnx opset", file=path)
-    if versions[0] < MIN_OPSET:
-        raise WorkloadError(
-            f"opset {versions[0]} is older than {MIN_OPSET}, the oldest sim reads: convert it "
-            "with onnx.version_converter.convert_version(model, 13)",
-            file=path,
-        )
-    if versions[0] > newest:
-        raise WorkloadError(
-            f"opset {versions[0]} is newer than this onnx package knows ({newest}): upgrade onnx",
-            file=path,
-        )
-    return versions[0]
-
-
-def _check_external_data(graph, path: str) -> None:
-    """Every external weight file exists, lies beside the model and is long enough; none is read."""
-    base = Path(path).resolve().parent
-    for tensor in graph.initializer:
-        if tensor.data_location != onnx.TensorProto.EXTERNAL:
-            continue
-        info = {entry.key: entry.value for entry in tensor.external_data}
-        place = f"initializer '{tensor.name}'"
-        location = (base / info.get("location", "")).resolve()
-        if not info.get("location") or not location.is_relative_to(base):
-            raise WorkloadError(
-                "external data must be a file beside the model", file=path, place=place
-            )
-        if not location.is_file():
-            raise WorkloadError(
-                f"external data file '{info['location']}' is missing", file=path, place=place
-            )
-        needed = int(info.get("offset", 0)) + int(info.get("length") or _stored_bytes(tensor))
-        size = location.stat().st_size
-        if size < needed:
-            raise WorkloadError(
-                f"external data file '{info['location']}' has {size} bytes, needs {needed}",
-                file=path,
-                place=place,
-            )
-
-
-def _stored_bytes(tensor) -> int:
-    elements = math.prod(tensor.dims)
-    if tensor.data_type in _PACKED_4BIT:
-        return -(-elements // 2)
-    return elements * onnx.helper.tensor_dtype_to_np_dtype(tensor.data_type).itemsize
-
-
-def _fix_input_shapes(graph, path: str) -> list[str]:
-    """Give a symbolic batch size the value 1; any other unknown size is an error."""
-    notes = []
-    weights = {t.name for t in graph.initializer}
-    for value in graph.input:
-        if value.name in weights:
-            continue
-        place = f"input '{value.name}'"
-        if not value.type.HasField("tensor_type") or not value.type.tensor_type.HasField("shape"):
-            raise WorkloadError("sim needs a tensor input of known shape", file=path, place=place)
-        for axis, dim in enumerate(value.type.tensor_type.shape.dim):
-            if dim.HasField("dim_value") and dim.dim_value > 0:
-                continue
-            if axis == 0:
-                notes.append(f"batch size '{dim.dim_param or '?'}' of {place} set to 1")
-                dim.dim_value = 1
-                continue
-            raise WorkloadError(
-                f"size '{dim.dim_param or '?'}' of axis {axis} is not fixed; sim needs fixed sizes "
-                "(fix them in the model, e.g. with onnxruntime.tools.make_dynamic_shape_fixed)",
-                file=path,
-                place=place,
-            )
-    return notes
-
-
-def describe(node, index: int) -> str:
-    """A node as error messages name it: `node 'conv5' (Conv)`."""
-    if node.name:
-        return f"node '{node.name}' ({node.op_type})"
-    return f"node {index} ({node.op_type}, output '{node.output[0] if node.output else ''}')"
-
-
-def _sorted_nodes(graph, path: str) -> list:
-    """The nodes in topological order (stable); a missing input or a cycle is an error."""
-    nodes = list(graph.node)
-    available = {v.name for v in graph.input} | {t.name for t in graph.initializer} | {""}
-    producer: dict[str, int] = {}
-    for index, node in enumerate(nodes):
-        for name in node.output:
-            if name and (name in producer or name in available):
-                raise WorkloadError(
-                    f"tensor '{name}' is defined twice", file=path, place=describe(node, index)
-                )
-            if name:
-                producer[name] = index
-    for index, node in enumerate(nodes):
-        for name in node.input:
-            if name not in available and name not in producer:
-                raise WorkloadError(
-                    f"input '{name}' is not a graph input, an initializer or any node's output",
-                    file=path,
-                    place=describe(node, index),
-                )
-    needs = [{producer[n] for n in node.input if n in producer} for node in nodes]
-    users: list[list[int]] = [[] for _ in nodes]
-    for index, deps in enumerate(needs):
-        for dep in deps:
-            users[dep].append(index)
-    waiting = [len(deps) for deps in needs]
-    ready = [i for i, count in enumerate(waiting) if count == 0]
-    order = []
-    while ready:
-        index = heapq.heappop(ready)
-        order.append(index)
-        for user in users[index]:
-            waiting[user] -= 1
-            if waiting[user] == 0:
-                heapq.heappush(ready, user)
-    if len(order) < len(nodes):
-        cycle = _a_cycle(needs, set(range(len(nodes))) - set(order))
-        names = " -> ".join(describe(nodes[i], i) for i in cycle)
-        raise WorkloadError(f"the graph has a cycle: {names}", file=path)
-    return [nodes[i] for i in order]
-
-
-def _a_cycle(needs: list[set[int]], left: set[int]) -> list[int]:
-    """One cycle among the nodes left unsorted, in data-flow order, first node repeated."""
-    path: list[int] = []
-    seen: dict[int, int] = {}
-    index = min(left)
-    while index not in seen:
-        seen[index] = len(path)
-        path.append(index)
-        index = min(dep for dep in needs[index] if dep in left)
-    cycle = path[seen[index] :] + [index]
-    return cycle[::-1]
 
 
 def _shape_of(value) -> tuple[int | None, ...] | None:
@@ -242,13 +64,11 @@ class Importer:
         self.opset = opset
         self.allow_unknown = allow_unknown
         self.nodes = list(graph.node)
-        self.initializers = {t.name: t for t in graph.initializer}
         self.shapes = {t.name: tuple(t.dims) for t in graph.initializer}
         for value in (*graph.value_info, *graph.input, *graph.output):
             if value.name not in self.shapes and _shape_of(value) is not None:
                 self.shapes[value.name] = _shape_of(value)
-        self.constants = set(self.initializers)
-        self.constant_nodes = {}  # output name -> Constant node, to read small values
+        self.constants = Constants(graph, opset, self.shapes)
         self.consumers: dict[str, list[int]] = {}
         for index, node in enumerate(self.nodes):
             for name in dict.fromkeys(node.input):
@@ -261,7 +81,7 @@ class Importer:
         self.index = 0
         self.inputs = []
         for value in graph.input:
-            if value.name not in self.initializers:
+            if value.name not in self.constants:
                 tensor = Tensor(self.unique(value.name, 1), self.shapes[value.name])
                 self.tensors[value.name] = tensor
                 self.inputs.append(tensor)
@@ -274,11 +94,9 @@ class Importer:
             if index in self.skipped:
                 continue
             if self._is_constant(node):
-                self.constants.update(name for name in node.output if name)
-                if node.op_type == "Constant":
-                    self.constant_nodes[node.output[0]] = node
+                self.constants.add(node, self._any_shape)
                 continue
-            handler = HANDLERS.get(node.op_type) if node.domain in _DEFAULT_DOMAINS else None
+            handler = HANDLERS.get(node.op_type) if node.domain in DEFAULT_DOMAINS else None
             if handler is None:
                 self._unknown(node)
                 continue
@@ -305,13 +123,16 @@ class Importer:
         if not node.output or not node.output[0]:
             raise self.fail(node, "has no output")
 
+    def _any_shape(self, name: str):
+        return self.tensors[name].shape if name in self.tensors else self.shapes.get(name)
+
     def _is_constant(self, node) -> bool:
-        if node.op_type in _SHAPE_ONLY and node.domain in _DEFAULT_DOMAINS:
+        if node.op_type in _SHAPE_ONLY and node.domain in DEFAULT_DOMAINS:
             return True
         return all(name in self.constants for name in node.input if name)
 
     def _unknown(self, node) -> None:
-        kind = node.op_type if node.domain in _DEFAULT_DOMAINS else f"{node.domain}.{node.op_type}"
+        kind = node.op_type if node.domain in DEFAULT_DOMAINS else f"{node.domain}.{node.op_type}"
         if not self.allow_unknown:
             raise self.fail(
                 node,
@@ -319,8 +140,8 @@ class Importer:
                 "--allow-unknown models it as a memory-only op)",
             )
         inputs = self.activations(node)
-        params = [self.constant_shape(node, n) for n in node.input if n in self.constants]
-        params = [shape or (1,) for shape in params if math.prod(shape)]
+        params = [self.known_shape(n) for n in node.input if n in self.constants]
+        params = [shape or (1,) for shape in params if shape is not None and math.prod(shape)]
         outputs = [name for name in node.output if name]
         shapes = [self.known_shape(name) or inputs[0].shape for name in outputs]
         self.emit(
@@ -374,19 +195,10 @@ class Importer:
         name = node.input[position]
         if name not in self.constants:
             raise self.fail(node, f"input '{name}' is computed at run time; sim needs a constant")
-        array = None
-        if name in self.initializers:
-            tensor = self.initializers[name]
-            small = math.prod(tensor.dims) <= SMALL_CONSTANT
-            if small and tensor.data_location != onnx.TensorProto.EXTERNAL:
-                array = numpy_helper.to_array(tensor)
-        elif name in self.constant_nodes:
-            constant = self.constant_nodes[name].attribute[0]
-            value = onnx.helper.get_attribute_value(constant)
-            array = numpy_helper.to_array(value) if constant.name == "value" else value
+        array = self.constants.value(name)
         if array is None:
             raise self.fail(node, f"cannot read the values of constant '{name}'")
-        return array.ravel().tolist() if hasattr(array, "ravel") else list(array)
+        return array.ravel().tolist()
 
     def sole_consumer(self, name: str):
         """The one node that reads `name` (not a graph output), or None."""
@@ -419,10 +231,11 @@ class Importer:
             count += 1
             name = f"{base}_{count}"
 
-    def emit(self, node, kind, attrs, inputs, outputs, weights=(), name: str | None = None):
-        """Add one op and bind its outputs to the ONNX names in `outputs` ('' or missing:
-        unbound). `inputs` are tensors or ONNX names; `weights` are pairs (constant's name,
-        the shape ONNX must store it in). Returns the op's output tensors."""
+    def emit(self, node, kind, attrs, inputs, outputs=None, weights=(), name=None):
+        """Add one op and bind its outputs to the ONNX names in `outputs` (default: the node's
+        first output; '' or missing: unbound). `inputs` are tensors or ONNX names; `weights`
+        are pairs (constant's name, the shape ONNX must store it in). Returns the outputs."""
+        outputs = node.output[:1] if outputs is None else outputs
         tensors = [t if isinstance(t, Tensor) else self.activation(node, t) for t in inputs]
         try:
             out_shapes, param_shapes = infer(kind, attrs, [t.shape for t in tensors])

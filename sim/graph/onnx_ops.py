@@ -78,7 +78,7 @@ def conv(ctx, node) -> None:
         weights.append((node.input[2], (channels_out,)))
     kind = OpKind.DEPTHWISE_CONV2D if 1 < groups == channels_in else OpKind.CONV2D
     attrs = ConvAttrs(channels_out, kernel, stride, pads, dilation, groups, bias)
-    ctx.emit(node, kind, attrs, [x], node.output[:1], weights)
+    ctx.emit(node, kind, attrs, [x], weights=weights)
 
 
 def gemm(ctx, node) -> None:
@@ -90,7 +90,7 @@ def gemm(ctx, node) -> None:
     if not ctx.is_constant(b_name):
         if trans_b or c_name:
             raise ctx.fail(node, "a Gemm of two activations is supported without transB and C")
-        ctx.emit(node, OpKind.MATMUL, None, [a, b_name], node.output[:1])
+        ctx.emit(node, OpKind.MATMUL, None, [a, b_name])
         return
     b = ctx.constant_shape(node, b_name)
     if len(a.shape) != 2 or len(b) != 2:
@@ -99,14 +99,14 @@ def gemm(ctx, node) -> None:
     weights = [(b_name, (features, a.shape[1]) if trans_b else (a.shape[1], features))]
     if c_name:
         weights.append((c_name, (features,)))
-    ctx.emit(node, OpKind.FC, FcAttrs(features, bool(c_name)), [a], node.output[:1], weights)
+    ctx.emit(node, OpKind.FC, FcAttrs(features, bool(c_name)), [a], weights=weights)
 
 
 def matmul(ctx, node) -> None:
     a_name, b_name = node.input[:2]
     a = ctx.activation(node, a_name)
     if not ctx.is_constant(b_name):
-        ctx.emit(node, OpKind.MATMUL, None, [a, b_name], node.output[:1])
+        ctx.emit(node, OpKind.MATMUL, None, [a, b_name])
         return
     b = ctx.constant_shape(node, b_name)
     if len(a.shape) != 2 or len(b) != 2:
@@ -114,7 +114,7 @@ def matmul(ctx, node) -> None:
             node, f"only (M, K) x (K, N) MatMul is supported, got {list(a.shape)} x {list(b)}"
         )
     weights = [(b_name, (a.shape[1], b[1]))]
-    ctx.emit(node, OpKind.FC, FcAttrs(b[1], bias=False), [a], node.output[:1], weights)
+    ctx.emit(node, OpKind.FC, FcAttrs(b[1], bias=False), [a], weights=weights)
 
 
 def batch_norm(ctx, node) -> None:
@@ -125,12 +125,12 @@ def batch_norm(ctx, node) -> None:
     ctx.only_first_output(node)
     channels = x.shape[1] if len(x.shape) > 1 else 1
     weights = [(name, (channels,)) for name in stats]
-    ctx.emit(node, OpKind.BATCH_NORM, None, [x], node.output[:1], weights)
+    ctx.emit(node, OpKind.BATCH_NORM, None, [x], weights=weights)
 
 
 def _unary(kind: OpKind):
     def handler(ctx, node) -> None:
-        ctx.emit(node, kind, None, node.input[:1], node.output[:1])
+        ctx.emit(node, kind, None, node.input[:1])
 
     return handler
 
@@ -147,7 +147,7 @@ def clip(ctx, node) -> None:
         ctx.alias(node, node.output[0], node.input[0])
         return
     kind = OpKind.RELU6 if len(bounds) == 2 else OpKind.RELU
-    ctx.emit(node, kind, None, node.input[:1], node.output[:1])
+    ctx.emit(node, kind, None, node.input[:1])
 
 
 def _per_channel(constant: tuple[int, ...], shape: tuple[int, ...]) -> bool:
@@ -172,15 +172,15 @@ def binary(ctx, node) -> None:
                 f"value per channel of {list(x.shape)} (or one value)",
             )
         weights = [(c_name, (x.shape[1],))]
-        ctx.emit(node, OpKind.BIAS, None, [x], node.output[:1], weights)
+        ctx.emit(node, OpKind.BIAS, None, [x], weights=weights)
         return
     a, b = ctx.activation(node, first), ctx.activation(node, second)
     if node.op_type in ("Add", "Sub"):
-        ctx.emit(node, OpKind.ADD, None, [a, b], node.output[:1])
+        ctx.emit(node, OpKind.ADD, None, [a, b])
         return
     if len(a.shape) == len(b.shape) == 4 and a.shape[2:] == (1, 1) != b.shape[2:]:
         a, b = b, a  # our mul takes the (N, C, 1, 1) scale second
-    ctx.emit(node, OpKind.MUL, None, [a, b], node.output[:1])
+    ctx.emit(node, OpKind.MUL, None, [a, b])
 
 
 def sum_(ctx, node) -> None:
@@ -188,7 +188,7 @@ def sum_(ctx, node) -> None:
     if len(names) == 1:
         ctx.alias(node, node.output[0], names[0])
         return
-    ctx.emit(node, OpKind.ADD, None, names, node.output[:1])
+    ctx.emit(node, OpKind.ADD, None, names)
 
 
 def pool(ctx, node) -> None:
@@ -203,11 +203,7 @@ def pool(ctx, node) -> None:
     ctx.only_first_output(node)
     kind = OpKind.MAX_POOL if node.op_type == "MaxPool" else OpKind.AVG_POOL
     attrs = PoolAttrs(kernel, stride, pads, bool(ctx.attr(node, "ceil_mode", 0)))
-    ctx.emit(node, kind, attrs, [x], node.output[:1])
-
-
-def global_pool(ctx, node) -> None:
-    ctx.emit(node, OpKind.GLOBAL_AVG_POOL, None, node.input[:1], node.output[:1])
+    ctx.emit(node, kind, attrs, [x])
 
 
 def reduce_mean(ctx, node) -> None:
@@ -217,11 +213,11 @@ def reduce_mean(ctx, node) -> None:
     if len(x.shape) != 4 or axes is None or sorted(a % 4 for a in axes) != [2, 3]:
         raise ctx.fail(node, "only a ReduceMean over axes [2, 3] of an NCHW map is supported")
     if ctx.attr(node, "keepdims", 1):
-        ctx.emit(node, OpKind.GLOBAL_AVG_POOL, None, [x], node.output[:1])
+        ctx.emit(node, OpKind.GLOBAL_AVG_POOL, None, [x])
         return
     base = ctx.base_name(node)
     pooled = ctx.emit(node, OpKind.GLOBAL_AVG_POOL, None, [x], [], name=f"{base}.pool")
-    ctx.emit(node, OpKind.FLATTEN, None, pooled, node.output[:1], name=base)
+    ctx.emit(node, OpKind.FLATTEN, None, pooled, name=base)
 
 
 def concat(ctx, node) -> None:
@@ -231,7 +227,7 @@ def concat(ctx, node) -> None:
         return
     tensors = [ctx.activation(node, name) for name in names]
     axis = ctx.attr(node, "axis", 1) % len(tensors[0].shape)
-    ctx.emit(node, OpKind.CONCAT, AxisAttrs(axis), tensors, node.output[:1])
+    ctx.emit(node, OpKind.CONCAT, AxisAttrs(axis), tensors)
 
 
 def split(ctx, node) -> None:
@@ -292,9 +288,9 @@ def reshape(ctx, node) -> None:
     if target == x.shape:
         ctx.alias(node, node.output[0], node.input[0])
     elif len(x.shape) > 1 and target == (x.shape[0], math.prod(x.shape[1:])):
-        ctx.emit(node, OpKind.FLATTEN, None, [x], node.output[:1])
+        ctx.emit(node, OpKind.FLATTEN, None, [x])
     else:
-        ctx.emit(node, OpKind.RESHAPE, ShapeAttrs(target), [x], node.output[:1])
+        ctx.emit(node, OpKind.RESHAPE, ShapeAttrs(target), [x])
 
 
 def _view_shape(ctx, node, shape: tuple[int, ...]) -> tuple[int, ...]:
@@ -349,7 +345,7 @@ def transpose(ctx, node) -> None:
     if perm == tuple(range(len(x.shape))):
         ctx.alias(node, node.output[0], node.input[0])
         return
-    ctx.emit(node, OpKind.TRANSPOSE, PermAttrs(perm), [x], node.output[:1])
+    ctx.emit(node, OpKind.TRANSPOSE, PermAttrs(perm), [x])
 
 
 def identity(ctx, node) -> None:
@@ -360,7 +356,7 @@ def identity(ctx, node) -> None:
 
 def lrn(ctx, node) -> None:
     attrs = LrnAttrs(ctx.attr(node, "size", 0))
-    ctx.emit(node, OpKind.LRN, attrs, node.input[:1], node.output[:1])
+    ctx.emit(node, OpKind.LRN, attrs, node.input[:1])
 
 
 def pad(ctx, node) -> None:
@@ -377,7 +373,7 @@ def pad(ctx, node) -> None:
     if any(begin[:2]) or any(end[:2]):
         raise ctx.fail(node, "padding the batch or channel axis is not supported")
     attrs = PadAttrs((begin[2], begin[3], end[2], end[3]))
-    ctx.emit(node, OpKind.PAD, attrs, [x], node.output[:1])
+    ctx.emit(node, OpKind.PAD, attrs, [x])
 
 
 HANDLERS = {
@@ -399,8 +395,8 @@ HANDLERS = {
     "Sum": sum_,
     "MaxPool": pool,
     "AveragePool": pool,
-    "GlobalAveragePool": global_pool,
-    "GlobalMaxPool": global_pool,
+    "GlobalAveragePool": _unary(OpKind.GLOBAL_AVG_POOL),
+    "GlobalMaxPool": _unary(OpKind.GLOBAL_AVG_POOL),
     "ReduceMean": reduce_mean,
     "Concat": concat,
     "Split": split,
