@@ -15,6 +15,7 @@ offline and the bias added in the last K block's epilogue:
 from collections.abc import Iterator
 
 import numpy as np
+from attrs import define
 
 from sim.graph.model import Op
 from sim.schedule.model import Algorithm
@@ -40,20 +41,47 @@ def conv_ranges(op: Op, algorithm: str, ctx: Context) -> Iterator[Ranges]:
         yield from _im2col(op, ctx)
 
 
+@define(frozen=True)
 class _Shape:
-    """The sizes of one conv, per group."""
+    """The sizes of one conv; `k` is the GEMM K of one group."""
 
-    def __init__(self, op: Op):
+    n: int
+    c_in: int
+    h: int
+    w: int
+    c_out: int
+    ho: int
+    wo: int
+    groups: int
+    kh: int
+    kw: int
+    sh: int
+    sw: int
+    dh: int
+    dw: int
+    pt: int
+    pl: int
+
+    @classmethod
+    def of(cls, op: Op) -> "_Shape":
         a = op.attrs
-        self.n, self.c_in, self.h, self.w = op.inputs[0].shape
-        _, self.c_out, self.ho, self.wo = op.outputs[0].shape
-        self.groups = a.groups
-        self.cin_g, self.cout_g = self.c_in // a.groups, self.c_out // a.groups
-        self.kh, self.kw = a.kernel
-        self.sh, self.sw = a.stride
-        self.dh, self.dw = a.dilation
-        self.pt, self.pl = a.pads[0], a.pads[1]
-        self.k = self.cin_g * self.kh * self.kw  # GEMM K per group
+        n, c_in, h, w = op.inputs[0].shape
+        _, c_out, ho, wo = op.outputs[0].shape
+        return cls(
+            n, c_in, h, w, c_out, ho, wo, a.groups, *a.kernel, *a.stride, *a.dilation, *a.pads[:2]
+        )
+
+    @property
+    def cin_g(self) -> int:
+        return self.c_in // self.groups
+
+    @property
+    def cout_g(self) -> int:
+        return self.c_out // self.groups
+
+    @property
+    def k(self) -> int:
+        return self.cin_g * self.kh * self.kw
 
 
 def _addresses(op: Op, ctx: Context):
@@ -78,7 +106,7 @@ def _group_gemm(op: Op, ctx: Context, s: _Shape, image: int, group: int, b: Oper
 
 
 def _pointwise(op: Op, ctx: Context) -> Iterator[Ranges]:
-    s, es = _Shape(op), ctx.element_bytes
+    s, es = _Shape.of(op), ctx.element_bytes
     x = _addresses(op, ctx)[0]
     for image in range(s.n):
         for group in range(s.groups):
@@ -89,7 +117,7 @@ def _pointwise(op: Op, ctx: Context) -> Iterator[Ranges]:
 
 
 def _im2col(op: Op, ctx: Context) -> Iterator[Ranges]:
-    s, es = _Shape(op), ctx.element_bytes
+    s, es = _Shape.of(op), ctx.element_bytes
     columns = ctx.scratch_address
     pixels = s.ho * s.wo
     for image in range(s.n):
@@ -119,7 +147,7 @@ def _im2col_rows(op, ctx, s: _Shape, image, group, columns) -> Iterator[Ranges]:
 
 
 def _direct(op: Op, ctx: Context) -> Iterator[Ranges]:
-    s = _Shape(op)
+    s = _Shape.of(op)
     blk = gemm_blocking(ctx.hw, ctx.schedule.precision)
     for image in range(s.n):
         for group in range(s.groups):

@@ -24,26 +24,30 @@ from sim.trace.streaming import stream
 
 def layout_ranges(op: Op, ctx: Context) -> Iterator[Ranges]:
     if op.kind in VIEW_KINDS:
-        return
-    es = ctx.element_bytes
+        return iter(())
     if op.kind is OpKind.CHANNEL_SHUFFLE:
-        n, c, h, w = op.inputs[0].shape
-        per_group = c // op.attrs.groups
-        plane = np.arange(n * c)
-        j, i = np.divmod(plane % c, op.attrs.groups)
-        source = plane // c * c + i * per_group + j
-        x, y = ctx.address(op.inputs[0]), ctx.address(op.outputs[0])
-        yield from stream(
-            ctx, h * w, [(x + source * h * w * es, False), (y + plane * h * w * es, True)]
-        )
-        return
-    if op.kind not in (OpKind.CONCAT, OpKind.SPLIT):
-        yield from _read_then_write(op, ctx)
-        return
-    whole, parts = (
-        (op.outputs[0], op.inputs) if op.kind is OpKind.CONCAT else (op.inputs[0], op.outputs)
+        return _shuffle(op, ctx)
+    if op.kind in (OpKind.CONCAT, OpKind.SPLIT):
+        return _concat_or_split(op, ctx)
+    return _read_then_write(op, ctx)
+
+
+def _shuffle(op: Op, ctx: Context) -> Iterator[Ranges]:
+    n, c, h, w = op.inputs[0].shape
+    plane_bytes = h * w * ctx.element_bytes
+    plane = np.arange(n * c)
+    j, i = np.divmod(plane % c, op.attrs.groups)
+    source = plane // c * c + i * (c // op.attrs.groups) + j
+    x, y = ctx.address(op.inputs[0]), ctx.address(op.outputs[0])
+    yield from stream(
+        ctx, h * w, [(x + source * plane_bytes, False), (y + plane * plane_bytes, True)]
     )
-    axis = op.attrs.axis
+
+
+def _concat_or_split(op: Op, ctx: Context) -> Iterator[Ranges]:
+    concat = op.kind is OpKind.CONCAT
+    whole, parts = (op.outputs[0], op.inputs) if concat else (op.inputs[0], op.outputs)
+    es, axis = ctx.element_bytes, op.attrs.axis
     outer = np.arange(math.prod(whole.shape[:axis]))
     whole_block = math.prod(whole.shape[axis:])
     prefix = 0
@@ -51,8 +55,8 @@ def layout_ranges(op: Op, ctx: Context) -> Iterator[Ranges]:
         block = math.prod(part.shape[axis:])
         in_whole = ctx.address(whole) + (outer * whole_block + prefix) * es
         in_part = ctx.address(part) + outer * block * es
-        copy = (in_part, in_whole) if op.kind is OpKind.CONCAT else (in_whole, in_part)
-        yield from stream(ctx, block, [(copy[0], False), (copy[1], True)])
+        source, target = (in_part, in_whole) if concat else (in_whole, in_part)
+        yield from stream(ctx, block, [(source, False), (target, True)])
         prefix += block
 
 
