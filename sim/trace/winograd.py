@@ -66,17 +66,6 @@ def transform_flops(m: int) -> tuple[int, int]:
     return 2 * t * _transform_ops(_BT[m]), (t + m) * _transform_ops(_AT[m])
 
 
-def winograd_counts(op: Op, algorithm: str) -> tuple[int, int]:
-    """(multiply-adds of the batched GEMMs, transform operations) of the whole op."""
-    m = WINOGRAD_OUTPUT_TILE[algorithm]
-    n, c_in = op.inputs[0].shape[:2]
-    _, c_out, ho, wo = op.outputs[0].shape
-    tiles = -(-ho // m) * -(-wo // m)
-    into, out = transform_flops(m)
-    macs = n * (m + 2) ** 2 * c_out * c_in * tiles
-    return macs, n * tiles * (c_in * into + c_out * out)
-
-
 def winograd_ranges(op: Op, algorithm: str, ctx: Context) -> Iterator[Ranges]:
     m = WINOGRAD_OUTPUT_TILE[algorithm]
     t = m + 2
