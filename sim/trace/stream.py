@@ -19,7 +19,7 @@ from attrs import define, field
 
 from sim.trace.model import Tile
 
-MAX_TILE_LINES = 65536  # line accesses per tile, before merging
+MAX_TILE_LINES = 4096  # line accesses per tile: fine enough for the engine to overlap tiles
 PIECE_RANGES = 16384  # ranges generators aim to put in one Ranges
 
 
