@@ -21,8 +21,6 @@ try:
 except ImportError:  # read_model reports it
     onnx = None
 
-_SHAPE_ONLY = ("Shape", "Size")  # outputs depend on shapes only: constants
-
 
 def load_onnx(path: str, *, allow_unknown: bool = False) -> Graph:
     """The graph of the ONNX model at `path`; an op type we do not know is an error unless
@@ -68,7 +66,7 @@ class Importer:
         for value in (*graph.value_info, *graph.input, *graph.output):
             if value.name not in self.shapes and _shape_of(value) is not None:
                 self.shapes[value.name] = _shape_of(value)
-        self.constants = Constants(graph, opset, self.shapes)
+        self.constants = Constants(graph, opset, self._any_shape, self.known_shape)
         self.consumers: dict[str, list[int]] = {}
         for index, node in enumerate(self.nodes):
             for name in dict.fromkeys(node.input):
@@ -93,9 +91,8 @@ class Importer:
             self.index = index
             if index in self.skipped:
                 continue
-            if self._is_constant(node):
-                self.constants.add(node, self._any_shape)
-                continue
+            if any(name in self.constants for name in node.output):
+                continue  # a weight, or shape arithmetic: evaluated when an op needs it
             handler = HANDLERS.get(node.op_type) if node.domain in DEFAULT_DOMAINS else None
             if handler is None:
                 self._unknown(node)
@@ -126,11 +123,6 @@ class Importer:
     def _any_shape(self, name: str):
         return self.tensors[name].shape if name in self.tensors else self.shapes.get(name)
 
-    def _is_constant(self, node) -> bool:
-        if node.op_type in _SHAPE_ONLY and node.domain in DEFAULT_DOMAINS:
-            return True
-        return all(name in self.constants for name in node.input if name)
-
     def _unknown(self, node) -> None:
         kind = node.op_type if node.domain in DEFAULT_DOMAINS else f"{node.domain}.{node.op_type}"
         if not self.allow_unknown:
@@ -140,7 +132,7 @@ class Importer:
                 "--allow-unknown models it as a memory-only op)",
             )
         inputs = self.activations(node)
-        params = [self.known_shape(n) for n in node.input if n in self.constants]
+        params = [self.constants.shape(n) for n in node.input if n in self.constants]
         params = [shape or (1,) for shape in params if shape is not None and math.prod(shape)]
         outputs = [name for name in node.output if name]
         shapes = [self.known_shape(name) or inputs[0].shape for name in outputs]
@@ -155,7 +147,7 @@ class Importer:
     # The API handlers use.
 
     def fail(self, node, reason: str) -> WorkloadError:
-        return WorkloadError(reason, file=self.file, place=describe(node, self.index))
+        return WorkloadError(reason, file=self.file, place=describe(node, self.nodes.index(node)))
 
     def attr(self, node, name: str, default=None):
         for attribute in node.attribute:
@@ -183,8 +175,8 @@ class Importer:
         return None if shape is None or None in shape else shape
 
     def constant_shape(self, node, name: str) -> tuple[int, ...]:
-        shape = self.known_shape(name)
-        if shape is None:
+        shape = self.constants.shape(name)
+        if shape is None or None in shape:
             raise self.fail(node, f"the shape of constant '{name}' is unknown")
         return shape
 

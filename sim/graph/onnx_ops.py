@@ -49,8 +49,8 @@ def _spatial_pads(ctx, node, hw, kernel, stride, dilation) -> tuple[int, int, in
     if auto != "NOTSET":
         raise ctx.fail(node, f"unknown auto_pad '{auto}'")
     pads = tuple(ctx.attr(node, "pads", (0, 0, 0, 0)))
-    if len(pads) != 4:
-        raise ctx.fail(node, f"only 2-D windows are supported, got pads {list(pads)}")
+    if len(pads) != 4 or min(pads) < 0:
+        raise ctx.fail(node, f"pads must be 4 numbers >= 0 (2-D), got {list(pads)}")
     return pads
 
 
@@ -284,13 +284,19 @@ def reshape(ctx, node) -> None:
     if node.op_type == "Reshape" and _channel_shuffle(ctx, node):
         return
     x = ctx.activation(node, node.input[0])
-    target = ctx.known_shape(node.output[0]) or _view_shape(ctx, node, x.shape)
+    target = _target(ctx, node, x.shape)
     if target == x.shape:
         ctx.alias(node, node.output[0], node.input[0])
     elif len(x.shape) > 1 and target == (x.shape[0], math.prod(x.shape[1:])):
         ctx.emit(node, OpKind.FLATTEN, None, [x])
     else:
         ctx.emit(node, OpKind.RESHAPE, ShapeAttrs(target), [x])
+
+
+def _target(ctx, node, shape: tuple[int, ...]) -> tuple[int, ...]:
+    """The output shape of a view op (Reshape, Flatten, Squeeze, Unsqueeze) of `shape`."""
+    known = ctx.known_shape(node.output[0])
+    return known if known is not None else _view_shape(ctx, node, shape)
 
 
 def _view_shape(ctx, node, shape: tuple[int, ...]) -> tuple[int, ...]:
@@ -320,8 +326,8 @@ def _view_shape(ctx, node, shape: tuple[int, ...]) -> tuple[int, ...]:
 def _channel_shuffle(ctx, node) -> bool:
     """Reshape (N, C, H, W) -> (N, g, C/g, H, W), Transpose (0, 2, 1, 3, 4), Reshape back."""
     x = ctx.activation(node, node.input[0])
-    middle = ctx.known_shape(node.output[0])
-    if len(x.shape) != 4 or middle is None or len(middle) != 5:
+    middle = _target(ctx, node, x.shape)
+    if len(x.shape) != 4 or len(middle) != 5:
         return False
     n, c, h, w = x.shape
     if middle[0] != n or middle[3:] != (h, w) or middle[1] * middle[2] != c:
@@ -332,7 +338,8 @@ def _channel_shuffle(ctx, node) -> bool:
     if tuple(ctx.attr(transpose, "perm", ())) != (0, 2, 1, 3, 4):
         return False
     back = ctx.sole_consumer(transpose.output[0])
-    if back is None or back.op_type != "Reshape" or ctx.known_shape(back.output[0]) != x.shape:
+    swapped = (n, middle[2], middle[1], h, w)
+    if back is None or back.op_type != "Reshape" or _target(ctx, back, swapped) != x.shape:
         return False
     ctx.skip(transpose, back)
     ctx.emit(node, OpKind.CHANNEL_SHUFFLE, GroupsAttrs(middle[1]), [x], back.output[:1])

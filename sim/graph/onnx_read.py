@@ -9,6 +9,7 @@ import math
 from pathlib import Path
 
 from sim.errors import WorkloadError
+from sim.graph.onnx_values import SMALL_CONSTANT
 
 try:
     import onnx
@@ -19,6 +20,8 @@ except ImportError:  # the optional extra: pip install 'sim[onnx]'
 MIN_OPSET = 9
 DEFAULT_DOMAINS = ("", "ai.onnx")
 _PACKED_4BIT = (21, 22, 23)  # UINT4, INT4, FLOAT4E2M1: two elements per byte
+_DATA_FIELDS = ("raw_data", "float_data", "int32_data", "int64_data", "double_data")
+_DATA_FIELDS += ("uint64_data", "string_data")
 
 
 def read_model(path: str):
@@ -34,6 +37,10 @@ def read_model(path: str):
     nodes = _sorted_nodes(model.graph, path)
     model.graph.ClearField("node")
     model.graph.node.extend(nodes)
+    for tensor in model.graph.initializer:
+        if math.prod(tensor.dims) > SMALL_CONSTANT:  # a weight: its shape is all we need
+            for field in _DATA_FIELDS:
+                tensor.ClearField(field)
     try:
         model = onnx.shape_inference.infer_shapes(model, strict_mode=False, data_prop=True)
     except (onnx.shape_inference.InferenceError, ValueError, RuntimeError) as exc:

@@ -18,6 +18,7 @@ from sim.errors import WorkloadError  # noqa: E402
 from sim.graph.dump import graph_to_data  # noqa: E402
 from sim.graph.load import load_workload, parse_workload  # noqa: E402
 from sim.graph.model import OpKind  # noqa: E402
+from sim.graph.onnx_ops import HANDLERS  # noqa: E402
 from sim.hw.model import Precision  # noqa: E402
 from sim.yamlio import dump_yaml  # noqa: E402
 from tests.onnx_models import LIGHT_MODELS, mobilenet_v1, model, save, zeros  # noqa: E402
@@ -208,3 +209,21 @@ def test_names_that_yaml_would_misread_are_made_safe(tmp_path):
     assert [t.name for t in graph.inputs] == ["x_1"] and graph.ops[0].name == "_relu"
     again = parse_workload(yaml.safe_load(dump_yaml(graph_to_data(graph))), "converted.yaml")
     assert again == graph
+
+
+DOC = (Path(__file__).resolve().parents[2] / "docs" / "onnx.md").read_text()
+
+
+def test_the_doc_lists_every_supported_op_type():
+    table = DOC.split("## Operators", 1)[1].split("Any other op type", 1)[0]
+    assert [op for op in HANDLERS if f"`{op}`" not in table] == []
+
+
+@pytest.mark.parametrize("path", LIGHT_MODELS, ids=lambda p: p.stem)
+def test_the_doc_table_of_light_models_is_what_the_import_gives(path):
+    row = next(line for line in DOC.splitlines() if line.startswith(f"| `{path.stem}` |"))
+    numbers = [int(cell.replace(",", "")) for cell in row.strip("|").split("|")[1:]]
+    graph = load_workload(str(path))
+    weighted = [op for op in graph.ops if op.kind in WEIGHTED]
+    ours = [sum(map(macs, graph.ops)), sum(map(params, weighted)), sum(map(params, graph.ops))]
+    assert numbers == ours and numbers[:2] == list(onnx_conv_gemm_counts(path))

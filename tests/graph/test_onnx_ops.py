@@ -257,3 +257,21 @@ def test_every_new_kind_converts_and_reloads(tmp_path):
     graph = imported(tmp_path, nodes, outputs=["f"], inits=pads, opset=14)
     assert kinds(graph) == ["hardswish", "leaky_relu", "lrn", "transpose", "pad", "reshape"]
     assert graph.outputs[0].shape == (8, 100)
+
+
+def test_channel_shuffle_with_shapes_computed_at_run_time(tmp_path):
+    """PyTorch, dynamic batch: x.view(n, g, c // g, h, w).transpose(1, 2).view(n, -1, h, w)."""
+    nodes = [
+        node("Shape", ["x"], ["shape"]),
+        node("Gather", ["shape", "zero"], ["n"], axis=0),
+        node("Unsqueeze", ["n", "axis0"], ["n1"]),
+        node("Concat", ["n1", "groups_etc"], ["split_shape"], axis=0),
+        node("Reshape", ["x", "split_shape"], ["split"]),
+        node("Transpose", ["split"], ["swapped"], perm=[0, 2, 1, 3, 4]),
+        node("Concat", ["n1", "minus1_hw"], ["back_shape"], axis=0),
+        node("Reshape", ["swapped", "back_shape"]),
+    ]
+    inits = {"zero": np.int64(0), "axis0": ints(0), "groups_etc": ints(2, 4, 8, 8)}
+    inits["minus1_hw"] = ints(-1, 8, 8)
+    graph = imported(tmp_path, nodes, {"x": ["batch", 8, 8, 8]}, inits=inits)
+    assert kinds(graph) == ["channel_shuffle"] and graph.ops[0].attrs.groups == 2
