@@ -1,5 +1,6 @@
 """Read an ONNX file for import: parse, check opset and external data, fix the batch size,
-sort the nodes (a cycle or a missing input is an error) and run onnx's shape inference.
+sort the nodes (a cycle or a missing input is an error), bring an opset older than 9 up to
+9 with onnx's version converter, and run onnx's shape inference.
 
 Weights are never loaded: external data files are only checked to exist and to be long enough.
 """
@@ -41,6 +42,10 @@ def read_model(path: str):
         if math.prod(tensor.dims) > SMALL_CONSTANT:  # a weight: its shape is all we need
             for field in _DATA_FIELDS:
                 tensor.ClearField(field)
+    if opset < MIN_OPSET:
+        model = _upgrade(model, opset, path)
+        notes.append(f"converted from opset {opset} to {MIN_OPSET} by onnx's version converter")
+        opset = MIN_OPSET
     try:
         model = onnx.shape_inference.infer_shapes(model, strict_mode=False, data_prop=True)
     except (onnx.shape_inference.InferenceError, ValueError, RuntimeError) as exc:
@@ -68,18 +73,25 @@ def _default_opset(model, path: str) -> int:
     newest = onnx.defs.onnx_opset_version()
     if not versions:
         raise WorkloadError("the model imports no ai.onnx opset", file=path)
-    if versions[0] < MIN_OPSET:
-        raise WorkloadError(
-            f"opset {versions[0]} is older than {MIN_OPSET}, the oldest sim reads: convert it "
-            "with onnx.version_converter.convert_version(model, 13)",
-            file=path,
-        )
     if versions[0] > newest:
         raise WorkloadError(
             f"opset {versions[0]} is newer than this onnx package knows ({newest}): upgrade onnx",
             file=path,
         )
     return versions[0]
+
+
+def _upgrade(model, opset: int, path: str):
+    try:
+        return onnx.version_converter.convert_version(model, MIN_OPSET)
+    except Exception as exc:  # the converter raises bare RuntimeErrors and ValueErrors
+        text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        reason = text.split("failed: ", 1)[-1]  # drop "file.cc:66: function: Assertion ..."
+        raise WorkloadError(
+            f"opset {opset} is older than {MIN_OPSET}, the oldest sim reads, and onnx's version "
+            f"converter could not convert it ({reason}); convert it to opset 9 or newer",
+            file=path,
+        ) from None
 
 
 def _check_external_data(graph, path: str) -> None:

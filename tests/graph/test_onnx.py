@@ -188,10 +188,15 @@ def test_a_symbolic_batch_becomes_1_and_other_symbols_are_errors(tmp_path):
     assert error.place == "input 'x'"
 
 
-@pytest.mark.parametrize("opset, message", [(7, "older than 9"), (99, "newer than this onnx")])
-def test_opsets_outside_the_supported_range(tmp_path, opset, message):
+def test_opsets_older_than_9_are_converted_newer_than_onnx_knows_are_errors(tmp_path):
     nodes = [helper.make_node("Relu", ["x"], ["y"])]
-    fails(model(nodes, {"x": [1, 4]}, ["y"], opset=opset), tmp_path, message)
+    graph = load_workload(save(model(nodes, {"x": [1, 4]}, ["y"], opset=7), tmp_path / "a.onnx"))
+    assert "converted from opset 7 to 9 by onnx's version converter" in graph.description
+    fails(model(nodes, {"x": [1, 4]}, ["y"], opset=99), tmp_path, "newer than this onnx")
+    stats = {name: zeros(2) for name in "abcd"}
+    bn = [helper.make_node("BatchNormalization", ["x", *stats], ["y"], spatial=0)]
+    error = fails(model(bn, {"x": [1, 2, 4, 4]}, ["y"], stats, opset=7), tmp_path, "opset 7 is")
+    assert "converter could not convert it (Attribute spatial must have value 1)" in error.reason
 
 
 def test_a_weight_of_the_wrong_shape_is_reported(tmp_path):
@@ -227,3 +232,23 @@ def test_the_doc_table_of_light_models_is_what_the_import_gives(path):
     weighted = [op for op in graph.ops if op.kind in WEIGHTED]
     ours = [sum(map(macs, graph.ops)), sum(map(params, weighted)), sum(map(params, graph.ops))]
     assert numbers == ours and numbers[:2] == list(onnx_conv_gemm_counts(path))
+
+
+def test_pytorch_exports_in_the_wheel_import_with_their_reference_shapes_or_fail_cleanly():
+    """onnx ships PyTorch exports (mostly opset 6) with reference outputs: each one imports
+    with the output shapes of its reference outputs, or stops with one WorkloadError."""
+    exports = sorted(LIGHT_MODELS[0].parent.parent.glob("pytorch-*/*/model.onnx"))
+    imported = set()
+    for path in exports:
+        try:
+            graph = load_workload(str(path))
+        except WorkloadError as exc:
+            assert exc.file == str(path) and exc.reason
+            continue
+        outputs = sorted(path.parent.glob("test_data_set_0/output_*.pb"))
+        expected = [tuple(onnx.load_tensor(str(p)).dims) for p in outputs]
+        assert [t.shape for t in graph.outputs] == expected, path.parent.name
+        imported.add(path.parent.name)
+    assert len(exports) > 100 and len(imported) >= 45
+    some = {"test_Conv2d_depthwise_with_multiplier", "test_GLU", "test_PixelShuffle"}
+    assert some | {"test_ReflectionPad2d", "test_operator_chunk", "test_Linear"} <= imported
