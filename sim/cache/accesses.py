@@ -12,8 +12,8 @@ ADDRESS_LIMIT = 2**64  # an access may touch bytes up to 2**64 - 1, never beyond
 
 @define(frozen=True, eq=False)
 class Accesses:
-    """`addresses` (uint64 byte addresses), `is_write` (uint8 0/1) and either per-access
-    `sizes_bytes` (int64 >= 1) or, when that array is empty, `uniform_size_bytes` for all."""
+    """`addresses` (uint64 byte addresses), `is_write` (uint8, nonzero: a write) and either
+    per-access `sizes_bytes` (int64 >= 1) or, if that array is empty, `uniform_size_bytes`."""
 
     addresses: np.ndarray
     is_write: np.ndarray
@@ -47,9 +47,11 @@ def as_accesses(addresses, is_write, sizes=None) -> Accesses:
         is_write = np.full(len(addresses), bool(is_write))
     if is_write.shape != addresses.shape:
         raise ValueError(f"is_write has shape {is_write.shape}, addresses {addresses.shape}")
-    if is_write.dtype != np.bool_:
-        is_write = is_write != 0
-    is_write = np.ascontiguousarray(is_write).view(np.uint8)
+    if is_write.dtype == np.bool_:
+        is_write = is_write.view(np.uint8)
+    elif is_write.dtype != np.uint8:  # uint8 is taken as it is: nonzero means a write
+        is_write = (is_write != 0).view(np.uint8)
+    is_write = np.ascontiguousarray(is_write)
     addresses = np.ascontiguousarray(addresses)
     if sizes is None or np.ndim(sizes) == 0:
         size = 1 if sizes is None else int(sizes)
