@@ -76,7 +76,6 @@ class Importer:
         self.names: set[str] = set()
         self.ops: list[Op] = []
         self.skipped: set[int] = set()
-        self.index = 0
         self.inputs = []
         for value in graph.input:
             if value.name not in self.constants:
@@ -88,7 +87,6 @@ class Importer:
     def run(self) -> tuple[list[Tensor], list[Op], list[Tensor]]:
         """(inputs, ops, outputs) of the graph."""
         for index, node in enumerate(self.nodes):
-            self.index = index
             if index in self.skipped:
                 continue
             if any(name in self.constants for name in node.output):
@@ -135,7 +133,8 @@ class Importer:
         params = [self.constants.shape(n) for n in node.input if n in self.constants]
         params = [shape or (1,) for shape in params if shape is not None and math.prod(shape)]
         outputs = [name for name in node.output if name]
-        shapes = [self.known_shape(name) or inputs[0].shape for name in outputs]
+        shapes = [self.known_shape(name) for name in outputs]
+        shapes = [inputs[0].shape if shape is None else shape for shape in shapes]
         self.emit(
             node,
             OpKind.OPAQUE,
@@ -209,7 +208,7 @@ class Importer:
                 raise self.fail(node, f"output '{name}' is used; sim models only the first output")
 
     def base_name(self, node) -> str:
-        return node.name or node.output[0] or f"{node.op_type.lower()}_{self.index}"
+        return node.name or node.output[0] or f"{node.op_type.lower()}_{self.nodes.index(node)}"
 
     def unique(self, base: str, outputs: int) -> str:
         """A fresh op or tensor name, with room for `name.0`, `name.1`, ... outputs."""
@@ -264,8 +263,9 @@ class Importer:
         if name not in self.constants:
             raise self.fail(node, f"weight '{name}' is computed at run time; sim needs a constant")
         shape = self.constant_shape(node, name)
-        vector = len(expected) == 1 and math.prod(shape) in (1, expected[0])
-        if shape != expected and not (vector and len(shape) <= 4):
+        one_axis = all(size == 1 for size in sorted(shape)[:-1])  # (C,), (C, 1, 1), (1, C, 1, 1)
+        vector = len(expected) == 1 and one_axis and math.prod(shape) in (1, expected[0])
+        if shape != expected and not vector:
             raise self.fail(
                 node, f"weight '{name}' has shape {list(shape)}, expected {list(expected)}"
             )
