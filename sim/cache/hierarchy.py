@@ -12,9 +12,7 @@ import numpy as np
 from sim.cache.accesses import as_accesses
 from sim.cache.kernel import (
     ACCESSES,
-    EVICTIONS,
-    HITS,
-    MISSES,
+    N_COUNTERS,
     READ_BYTES_OUT,
     STATUS_PAST_2_64,
     WRITE_BYTES_OUT,
@@ -41,41 +39,39 @@ class FastHierarchy:
         if buffer_requests < 2:
             raise ValueError(f"buffer_requests must be at least 2, got {buffer_requests}")
         self.levels = tuple(levels)
-        self._states = [KernelLevel(level) for level in self.levels]
+        # One row of counters per level, so a call's counts are one array difference.
+        self._counters = np.zeros((len(self.levels), N_COUNTERS), np.int64)
+        self._states = [KernelLevel(level, row) for level, row in zip(levels, self._counters)]
         self._buffers = [_buffer(buffer_requests) for _ in self.levels]
 
     def run(self, addresses, is_write, sizes=None) -> HierarchyStats:
         """Replay a trace; return the counts of this call alone."""
         trace = as_accesses(addresses, is_write, sizes)
-        before = self.totals()
+        before = self._counters.copy()
         self._send(0, trace.addresses, trace.sizes_bytes, trace.uniform_size_bytes, trace.is_write)
-        return self.totals() - before
+        return self._stats(self._counters - before)
 
     def flush(self) -> HierarchyStats:
         """Write every dirty line down to DRAM; return the counts this caused."""
-        before = self.totals()
+        before = self._counters.copy()
         for depth, state in enumerate(self._states[:-1]):
             addresses = state.clean()
             writes = np.ones(len(addresses), np.uint8)
             self._send(depth + 1, addresses, _NO_SIZES, state.level.line_bytes, writes)
         self._states[-1].clean()
-        return self.totals() - before
+        return self._stats(self._counters - before)
 
     def totals(self) -> HierarchyStats:
         """Counts since the hierarchy was built."""
+        return self._stats(self._counters)
+
+    def _stats(self, counters: np.ndarray) -> HierarchyStats:
+        rows = counters.tolist()
         levels = tuple(
-            LevelStats(
-                state.level.name,
-                accesses=int(state.counters[ACCESSES]),
-                hits=int(state.counters[HITS]),
-                misses=int(state.counters[MISSES]),
-                evictions=int(state.counters[EVICTIONS]),
-                writebacks=int(state.counters[WRITEBACKS]),
-            )
-            for state in self._states
+            LevelStats(level.name, *row[ACCESSES : WRITEBACKS + 1])
+            for level, row in zip(self.levels, rows)
         )
-        last = self._states[-1].counters
-        return HierarchyStats(levels, int(last[READ_BYTES_OUT]), int(last[WRITE_BYTES_OUT]))
+        return HierarchyStats(levels, rows[-1][READ_BYTES_OUT], rows[-1][WRITE_BYTES_OUT])
 
     def contents(self) -> tuple:
         """Per level, per set, per way: (line's byte address, dirty) or None if invalid."""

@@ -40,7 +40,7 @@ _FILL, _MRU, _ORDER, _PLRU_BITS = (np.uint64(k) for k in range(4))
 _SET_WORDS = np.uint64(4)
 # per-level words: the LRU/FIFO stamp clock (ways beyond 16), the xorshift state
 _CLOCK, _RNG = 0, 1
-# counters slots: the stats, then the bytes this level sent down as reads and as writes
+# counters slots: the stats in LevelStats field order, then the bytes sent down (reads, writes)
 ACCESSES, HITS, MISSES, EVICTIONS, WRITEBACKS, READ_BYTES_OUT, WRITE_BYTES_OUT = range(7)
 N_COUNTERS = 7
 STATUS_OK, STATUS_BUFFER_FULL, STATUS_PAST_2_64 = 0, 1, 2
@@ -124,6 +124,7 @@ def run_level(
     u_ways, line_bytes = np.uint64(ways), _ONE << shift
     set_mask = n_sets - _ONE
     pow2_sets = (n_sets & set_mask) == _ZERO
+    pow2_ways = (u_ways & (u_ways - _ONE)) == _ZERO  # then % is a mask: no division
     limit = np.uint64(out_addresses.shape[0] - 2)  # room for what one line access may send
     has_sizes = sizes.shape[0] > 0
     n_accesses, n_hits, n_misses, n_evictions, n_writebacks = 0, 0, 0, 0, 0
@@ -219,7 +220,8 @@ def run_level(
                         way = _plru_victim(sets[row + _PLRU_BITS], leaves, u_ways)
                     elif policy == _RANDOM:
                         state = _xorshift(state)
-                        way = ((state * _MULTIPLIER) >> _U32) % u_ways
+                        draw = (state * _MULTIPLIER) >> _U32
+                        way = draw & (u_ways - _ONE) if pow2_ways else draw % u_ways
                     else:  # LRU and FIFO beyond 16 ways: the smallest stamp
                         way, w = _ZERO, _ONE
                         while w < u_ways:
@@ -248,7 +250,7 @@ def run_level(
             line_start = line << shift
             first = max(line_start, address)
             end = line_start + (line_bytes - _ONE)
-            part = np.int64((min(end, last_byte)) - first) + 1
+            part = np.int64(min(end, last_byte) - first) + 1
             write_out += part
             out_addresses[n_out] = first
             out_sizes[n_out] = part
@@ -291,7 +293,8 @@ def clean_level(config, tags, dirty, counters):
 class KernelLevel:
     """The arrays that hold one level's state; `hierarchy.py` drives them through the kernel."""
 
-    def __init__(self, level: CacheLevel):
+    def __init__(self, level: CacheLevel, counters: np.ndarray):
+        """`counters`: this level's N_COUNTERS int64 counts, advanced in place."""
         n_sets, ways = level.sets, level.share_ways
         if level.replacement is Replacement.PLRU and ways > PLRU_MAX_WAYS:
             raise ValueError(
@@ -316,7 +319,7 @@ class KernelLevel:
         self.sets = np.zeros(n_sets * int(_SET_WORDS), np.uint64)
         self.stamps = np.zeros(n_sets * ways if ways > NIBBLE_WAYS else 0, np.uint64)
         self.level_words = np.array([0, seed_state(level.seed)], np.uint64)
-        self.counters = np.zeros(N_COUNTERS, np.int64)
+        self.counters = counters
 
     def run(self, addresses, sizes, uniform_size, writes, start, resume_line, resume, out):
         """`run_level` on this state; `out` is (addresses, sizes, writes) buffers."""
