@@ -6,12 +6,13 @@ import time
 
 from rich.progress import Progress
 
-from sim.commands.common import add_json, add_precision, precision_of
+from sim.commands.common import add_allow_unknown, add_json, add_precision, precision_of
 from sim.engine.simulate import simulate
 from sim.graph.load import load_workload
 from sim.hw.load import load_hardware
 from sim.outputs import write_json, write_text
 from sim.report.console import make_console
+from sim.report.notes import workload_notes
 from sim.report.run import run_csv, run_json, run_table, summary_lines
 from sim.schedule.naive import naive_schedule
 
@@ -25,6 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--hw", required=True, help="hardware: a name in hw_configs/ or a YAML path"
     )
     add_precision(parser)
+    add_allow_unknown(parser)
     add_json(parser)
     parser.add_argument(
         "--csv", metavar="PATH", help="write one row per kernel as CSV ('-' = stdout)"
@@ -39,12 +41,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     precision = precision_of(args)
     hw = load_hardware(args.hw)
-    graph = load_workload(args.workload)
+    graph = load_workload(args.workload, allow_unknown=args.allow_unknown)
+    notes = workload_notes(graph)
     schedule = naive_schedule(graph, precision)
     with _progress(len(schedule.kernels)) as update:
         result = simulate(schedule, hw, caches=not args.no_caches, progress=update)
     if args.json:
-        write_json(args.json, run_json(result))
+        data = run_json(result)
+        if notes:
+            data["notes"] = notes
+        write_json(args.json, data)
     if args.csv:
         write_text(args.csv, run_csv(result))
     if "-" not in (args.json, args.csv):
@@ -52,6 +58,8 @@ def run(args: argparse.Namespace) -> int:
         console.print(run_table(result))
         for line in summary_lines(result):
             console.print(line)
+        for note in notes:
+            console.print(f"note: {note}")
     return 0
 
 
