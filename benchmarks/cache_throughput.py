@@ -164,6 +164,15 @@ def jit_starts() -> list[str]:
     return lines
 
 
+def cpu_model() -> str:
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.is_file():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor() or platform.machine()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--accesses", type=int, default=10_000_000)
@@ -172,7 +181,7 @@ def main() -> int:
     from importlib.metadata import version
 
     print(
-        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs; "
+        f"machine: {cpu_model()}, {os.cpu_count()} CPUs; "
         f"Python {platform.python_version()}, numpy {np.__version__}, numba {numba.__version__}, "
         f"pycachesim {version('pycachesim')}"
     )
