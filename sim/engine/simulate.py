@@ -2,10 +2,10 @@
 
 Tiles are generated, replayed through one cache hierarchy (state carried from kernel to
 kernel, as in a real run) and reduced to costs one at a time, so memory stays bounded
-whatever the network. The final flush of dirty lines is the last tile of the last kernel.
+whatever the network. The dirty lines left at the end are written back by a last pseudo-kernel.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from attrs import define
 
@@ -16,8 +16,9 @@ from sim.cache import make_hierarchy
 from sim.cache.stats import HierarchyStats, LevelStats
 from sim.engine.costs import TileCost, dram_cycles, tile_cost
 from sim.engine.timing import Timing, run_timing
-from sim.hw.model import Hardware
-from sim.schedule.model import Kernel, Schedule
+from sim.graph.model import Op
+from sim.hw.model import Hardware, Precision
+from sim.schedule.model import Schedule
 from sim.trace import kernel_tiles
 from sim.trace.model import Tile
 
@@ -111,77 +112,84 @@ class _Tally:
             self.levels = stats if self.levels is None else self.levels + stats
 
 
+WRITE_BACK_KERNEL = "(write-back)"
+
+
 def simulate(
     schedule: Schedule, hw: Hardware, *, caches: bool = True, progress: Progress | None = None
 ) -> RunResult:
-    """Run `schedule` on `hw`; `caches=False` sends every line access to DRAM."""
+    """Run `schedule` on `hw`; `caches=False` sends every line access to DRAM.
+
+    With caches, the dirty lines left at the end are written back by one more kernel,
+    WRITE_BACK_KERNEL, so that every byte that reaches DRAM is counted and timed.
+    """
     hierarchy = make_hierarchy(hw.caches) if caches and hw.caches else None
-    costs: list[tuple[str, list[TileCost]]] = []
-    tallies: list[_Tally] = []
+    precision = schedule.precision
+    replays: list[tuple[str, list[TileCost], _Tally]] = []
     for index, kernel in enumerate(schedule.kernels):
-        kernel_costs, tally = _replay(kernel, schedule, hw, hierarchy)
-        if index == len(schedule.kernels) - 1 and hierarchy is not None:
-            stats = hierarchy.flush()
-            flush = _flush_cost(stats, hw)
-            kernel_costs.append(flush)
-            tally.add(None, stats, flush)
-        costs.append((kernel.name, kernel_costs))
-        tallies.append(tally)
+        kind = kernel.ops[0].kind.value
+        tiles = kernel_tiles(kernel, schedule, hw)
+        replays.append((kernel.name, *replay_tiles(tiles, kind, hierarchy, hw, precision)))
         if progress is not None:
             progress(index + 1, len(schedule.kernels))
-    timing = run_timing(costs, hw.core.prefetch_tiles)
-    kernels = tuple(
-        _kernel_result(kernel, schedule, kernel_costs, tally, kernel_timing.cycles)
-        for kernel, (_, kernel_costs), tally, kernel_timing in zip(
-            schedule.kernels, costs, tallies, timing.kernels
-        )
-    )
+    if hierarchy is not None:
+        replays.append((WRITE_BACK_KERNEL, *write_back(hierarchy, hw)))
+    timing = run_timing([(name, costs) for name, costs, _ in replays], hw.core.prefetch_tiles)
+    results = []
+    for (name, costs, tally), kernel_timing in zip(replays, timing.kernels):
+        ops = next((k.ops for k in schedule.kernels if k.name == name), ())
+        results.append(_kernel_result(name, ops, precision, costs, tally, kernel_timing.cycles))
     return RunResult(
         workload=schedule.graph.name,
         hw=hw,
         schedule=schedule.name,
-        precision=schedule.precision.value,
+        precision=precision.value,
         caches_enabled=hierarchy is not None,
-        kernels=kernels,
+        kernels=tuple(results),
         timing=timing,
     )
 
 
-def _replay(kernel: Kernel, schedule: Schedule, hw: Hardware, hierarchy) -> tuple[list, _Tally]:
-    kind = kernel.ops[0].kind.value
+def replay_tiles(
+    tiles: Iterable[Tile], kind: str, hierarchy, hw: Hardware, precision: Precision
+) -> tuple[list[TileCost], _Tally]:
+    """Each tile through the cache hierarchy (None: no caches), then to its cost."""
     tile_costs: list[TileCost] = []
     tally = _Tally()
-    for tile in kernel_tiles(kernel, schedule, hw):
+    for tile in tiles:
         stats = hierarchy.run(tile.line_addresses, tile.is_write) if hierarchy else None
-        cost = tile_cost(tile, stats, hw, schedule.precision, kind)
+        cost = tile_cost(tile, stats, hw, precision, kind)
         tile_costs.append(cost)
         tally.add(tile, stats, cost)
     return tile_costs, tally
 
 
-def _flush_cost(stats: HierarchyStats, hw: Hardware) -> TileCost:
-    """The final write-back of dirty lines: DRAM traffic only."""
+def write_back(hierarchy, hw: Hardware) -> tuple[list[TileCost], _Tally]:
+    """Flush the dirty lines: DRAM traffic only, as one tile."""
+    stats = hierarchy.flush()
     total, bandwidth = dram_cycles(stats.dram_write_bytes, hw)
     no_levels = tuple(0.0 for _ in hw.caches)
-    return TileCost(0, 0.0, no_levels, 0, stats.dram_write_bytes, total, bandwidth)
+    cost = TileCost(0, 0.0, no_levels, 0, stats.dram_write_bytes, total, bandwidth)
+    tally = _Tally()
+    tally.add(None, stats, cost)
+    return [cost], tally
 
 
 def _kernel_result(
-    kernel: Kernel, schedule: Schedule, costs, tally: _Tally, cycles
+    name: str, ops: tuple[Op, ...], precision: Precision, costs, tally: _Tally, cycles: float
 ) -> KernelResult:
-    precision = schedule.precision
     n_levels = max((len(c.level_cycles) for c in costs), default=0)
     level_cycles = tuple(
         sum(c.level_cycles[i] for c in costs if c.level_cycles) for i in range(n_levels)
     )
     return KernelResult(
-        name=kernel.name,
-        ops=tuple(op.name for op in kernel.ops),
-        kind=kernel.ops[0].kind.value,
-        macs=sum(analytic_macs(op) for op in kernel.ops),
-        analytic_flops=sum(analytic_flops(op) for op in kernel.ops),
+        name=name,
+        ops=tuple(op.name for op in ops),
+        kind=ops[0].kind.value if ops else "write-back",
+        macs=sum(analytic_macs(op) for op in ops),
+        analytic_flops=sum(analytic_flops(op) for op in ops),
         flops=sum(c.flops for c in costs),
-        analytic_bytes=sum(estimate_op(op, precision).analytic_bytes for op in kernel.ops),
+        analytic_bytes=sum(estimate_op(op, precision).analytic_bytes for op in ops),
         dram_read_bytes=tally.dram_read_bytes,
         dram_write_bytes=tally.dram_write_bytes,
         levels=tally.levels.levels if tally.levels is not None else (),
