@@ -157,7 +157,10 @@ def replay_tiles(
     tile_costs: list[TileCost] = []
     tally = _Tally()
     for tile in tiles:
-        stats = hierarchy.run(tile.line_addresses, tile.is_write) if hierarchy else None
+        if hierarchy is None:
+            stats = None
+        else:
+            stats = hierarchy.run(tile.line_addresses, tile.is_write, tile.sizes_bytes)
         cost = tile_cost(tile, stats, hw, precision, kind)
         tile_costs.append(cost)
         tally.add(tile, stats, cost)

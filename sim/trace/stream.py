@@ -92,8 +92,8 @@ def concat(parts: list[Ranges]) -> Ranges:
 
 
 def expand(ranges: Ranges, line_bytes: int, vector_bytes: int):
-    """(keys, accesses): for each line a range touches, in order, key = 2 x line index +
-    is_write and the accesses the range makes to that line."""
+    """(keys, accesses, touched): for each line a range touches, in order, key = 2 x line
+    index + is_write, the accesses the range makes to that line and the bytes it touches."""
     starts, lengths, writes = ranges.starts, ranges.lengths, ranges.writes
     if lengths.size and lengths.min() <= 0:
         used = lengths > 0
@@ -104,16 +104,16 @@ def expand(ranges: Ranges, line_bytes: int, vector_bytes: int):
     keys = (first << 1) | writes
     count = ((ends - 1) >> shift) - first + 1
     if not count.size or count.max() == 1:
-        return keys, (lengths + vector_bytes - 1) // vector_bytes
+        return keys, (lengths + vector_bytes - 1) // vector_bytes, lengths
     total = int(count.sum())
     offsets = np.cumsum(count) - count
     keys = np.repeat(keys - 2 * offsets, count) + 2 * np.arange(total, dtype=np.int64)
-    accesses = np.full(total, -(-line_bytes // vector_bytes), dtype=np.int64)
+    touched = np.full(total, line_bytes, dtype=np.int64)
     last = offsets + count - 1
-    accesses[last] = (ends - ((ends - 1) >> shift << shift) + vector_bytes - 1) // vector_bytes
-    head = np.minimum(ends, (first + 1) << shift) - starts
-    accesses[offsets] = (head + vector_bytes - 1) // vector_bytes
-    return keys, accesses
+    touched[last] = ends - ((ends - 1) >> shift << shift)
+    touched[offsets] = np.minimum(ends, (first + 1) << shift) - starts
+    accesses = (touched + vector_bytes - 1) // vector_bytes
+    return keys, accesses, touched
 
 
 class TileBuilder:
@@ -127,25 +127,27 @@ class TileBuilder:
 
     def _reset(self) -> None:
         self._keys: list[np.ndarray] = []
+        self._touched: list[np.ndarray] = []
         self._accesses = 0
         self._flops = 0
         self._spills = 0
         self._pending = 0
 
     def add(self, ranges: Ranges) -> Iterator[Tile]:
-        keys, accesses = expand(ranges, self.line_bytes, self.vector_bytes)
+        keys, accesses, touched = expand(ranges, self.line_bytes, self.vector_bytes)
         total = keys.size
         if self._pending and self._pending + total > self.max_lines:
             yield self._tile()
         if total <= self.max_lines:
-            self._append(ranges.flops, keys, int(accesses.sum()), ranges.spill_accesses)
+            self._append(ranges.flops, keys, touched, int(accesses.sum()), ranges.spill_accesses)
             return
         # a piece longer than a tile: cut it, sharing its flops and spills by line count
         cuts = list(range(0, total, self.max_lines)) + [total]
         for begin, end in itertools.pairwise(cuts):
             flops = ranges.flops * end // total - ranges.flops * begin // total
             spills = ranges.spill_accesses * end // total - ranges.spill_accesses * begin // total
-            self._append(flops, keys[begin:end], int(accesses[begin:end].sum()), spills)
+            part = slice(begin, end)
+            self._append(flops, keys[part], touched[part], int(accesses[part].sum()), spills)
             if end < total:
                 yield self._tile()
 
@@ -153,8 +155,9 @@ class TileBuilder:
         if self._pending or self._flops or self._spills:
             yield self._tile()
 
-    def _append(self, flops, keys, accesses, spills) -> None:
+    def _append(self, flops, keys, touched, accesses, spills) -> None:
         self._keys.append(keys)
+        self._touched.append(touched)
         self._accesses += accesses
         self._flops += flops
         self._spills += spills
@@ -162,18 +165,23 @@ class TileBuilder:
 
     def _tile(self) -> Tile:
         keys = np.concatenate(self._keys) if self._keys else np.empty(0, np.int64)
+        touched = np.concatenate(self._touched) if self._touched else np.empty(0, np.int64)
         if keys.size > 1:
             keep = np.empty(keys.size, dtype=np.bool_)
             keep[0] = True
             np.not_equal(keys[1:], keys[:-1], out=keep[1:])
+            touched = np.add.reduceat(touched, np.flatnonzero(keep))
             keys = keys[keep]
         shift = self.line_bytes.bit_length() - 1
+        is_write = (keys & 1).astype(np.bool_)
+        whole = is_write & (touched >= self.line_bytes)
         tile = Tile(
             flops=self._flops,
             line_addresses=((keys >> 1) << shift).view(np.uint64),
-            is_write=(keys & 1).astype(np.bool_),
+            is_write=is_write,
             collapsed_accesses=self._accesses - int(keys.size),
             spill_accesses=self._spills,
+            sizes_bytes=np.where(whole, self.line_bytes, 1),
         )
         self._reset()
         return tile
