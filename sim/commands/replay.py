@@ -167,7 +167,7 @@ def _geometry(level: CacheLevel) -> dict[str, Any]:
 
 def _table(data: dict[str, Any]) -> Table:
     table = Table(
-        title=f"{data['trace']}: {data['accesses']:,} accesses ({data['writes']:,} writes)",
+        title=f"{data['trace']}: {data['accesses']:,} accesses, {data['writes']:,} of them writes",
         caption=f"DRAM: {data['dram_read_bytes']:,} B read, {data['dram_write_bytes']:,} B "
         f"written, of which the final flush wrote {data['flush']['dram_write_bytes']:,} B",
     )
