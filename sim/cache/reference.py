@@ -81,9 +81,7 @@ class ReferenceCache:
                 requests.append((victim.number * line_bytes, line_bytes, True))
         slots[way] = _Line(line, dirty=is_write)
         if level.replacement in (Replacement.LRU, Replacement.FIFO):
-            if way in self.order[index]:
-                self.order[index].remove(way)
-            self.order[index].append(way)
+            self.order[index].append(way)  # the newest fill, the most recent use
         else:
             self._touch(index, way)
         return requests
