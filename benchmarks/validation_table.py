@@ -45,7 +45,8 @@ def main() -> None:
             f"| {name} | {est.flops / 1e9:.3f} | {est.roofline_seconds * 1e3:.2f} "
             f"| {seconds * 1e3:.2f} | {seconds / est.roofline_seconds:.2f} "
             f"| {achieved / 1e9:.2f} | {100 * achieved / peak:.1f}% "
-            f"| {est.analytic_bytes / 1e6:.2f} | {dram / 1e6:.2f} | {dram / est.analytic_bytes:.2f} "
+            f"| {est.analytic_bytes / 1e6:.2f} | {dram / 1e6:.2f} "
+            f"| {dram / est.analytic_bytes:.2f} "
             f"| {bound} ({100 * share:.0f}% of time) |"
         )
 
