@@ -5,6 +5,7 @@ per input channel, `pad: same` depends on the input size, an SE block's `reducti
 """
 
 from sim.graph.model import (
+    CONV_ALGORITHMS,
     CONV_KINDS,
     AxisAttrs,
     ConvAttrs,
@@ -162,4 +163,11 @@ def _conv(kind: OpKind, fields: Fields, shapes) -> ConvAttrs:
         return ConvAttrs(channels * multiplier, kernel, stride, pads, dilation, channels, bias)
     out_channels = fields.get("channels", _positive)
     groups = fields.get("groups", _positive, default=1)
-    return ConvAttrs(out_channels, kernel, stride, pads, dilation, groups, bias)
+    algorithm = fields.get("algorithm", _algorithm, default="auto")
+    return ConvAttrs(out_channels, kernel, stride, pads, dilation, groups, bias, algorithm)
+
+
+def _algorithm(value) -> str:
+    if value not in CONV_ALGORITHMS:
+        raise ValueError(f"expected one of {', '.join(CONV_ALGORITHMS)}, got {value!r}")
+    return value

@@ -53,6 +53,8 @@ def _attrs(op: Op) -> dict[str, Any]:
             data["multiplier"] = a.out_channels // a.groups
         if a.bias:
             data["bias"] = True
+        if a.algorithm != "auto":
+            data["algorithm"] = a.algorithm
         return data
     if isinstance(a, PoolAttrs):
         data = {"kernel": _pair(a.kernel), "stride": _pair(a.stride), "pad": _pads(a.pads)}

@@ -71,6 +71,9 @@ LAYOUT_KINDS = frozenset(
 VIEW_KINDS = frozenset({OpKind.FLATTEN, OpKind.RESHAPE})  # reinterpret a buffer; move no data
 
 
+CONV_ALGORITHMS = ("auto", "direct", "im2col", "winograd2x2", "winograd4x4")
+
+
 def _pair(values) -> tuple[int, int]:
     return tuple(int(v) for v in values)
 
@@ -86,6 +89,7 @@ class ConvAttrs:
     dilation: tuple[int, int] = field(default=(1, 1), converter=_pair)
     groups: int = 1
     bias: bool = False
+    algorithm: str = "auto"  # how to compute it: one of CONV_ALGORITHMS
 
 
 @define(frozen=True)

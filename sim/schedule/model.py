@@ -5,7 +5,7 @@ The schedule is a value: passes rewrite it into a new one, and it can be saved a
 
 from attrs import define, field
 
-from sim.graph.model import Graph, Op
+from sim.graph.model import CONV_ALGORITHMS, Graph, Op
 from sim.hw.model import Precision
 
 
@@ -17,7 +17,7 @@ class Algorithm:
     IM2COL = "im2col"
     WINOGRAD_2X2 = "winograd2x2"  # F(2x2, 3x3)
     WINOGRAD_4X4 = "winograd4x4"  # F(4x4, 3x3)
-    ALL = (AUTO, DIRECT, IM2COL, WINOGRAD_2X2, WINOGRAD_4X4)
+    ALL = CONV_ALGORITHMS
 
 
 @define(frozen=True)

@@ -5,9 +5,9 @@ Graph inputs come first, then each op's parameters and outputs in execution orde
 line of the shipped devices, so no two tensors share a line.
 """
 
-from sim.graph.model import VIEW_KINDS, Graph
+from sim.graph.model import VIEW_KINDS, ConvAttrs, Graph, Op
 from sim.hw.model import Precision
-from sim.schedule.model import Buffer, Kernel, Schedule
+from sim.schedule.model import Algorithm, Buffer, Kernel, Schedule
 
 ALIGNMENT_BYTES = 128
 
@@ -43,9 +43,14 @@ def place(
     return buffers, cursor
 
 
+def _algorithm(op: Op) -> str:
+    """A conv's `algorithm` from the workload; `auto` for everything else."""
+    return op.attrs.algorithm if isinstance(op.attrs, ConvAttrs) else Algorithm.AUTO
+
+
 def naive_schedule(graph: Graph, precision: Precision) -> Schedule:
     buffers, free = place(graph, precision)
-    kernels = tuple(Kernel(op.name, (op,)) for op in graph.ops)
+    kernels = tuple(Kernel(op.name, (op,), _algorithm(op)) for op in graph.ops)
     return Schedule(
         name="naive",
         graph=graph,

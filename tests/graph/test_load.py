@@ -194,3 +194,18 @@ def test_random_graphs_round_trip_through_flat_yaml(data):
         raise
     again = parse_workload(yaml.safe_load(dump_yaml(graph_to_data(graph))), "dumped.yaml")
     assert again == graph
+
+
+def test_a_conv_names_its_algorithm_and_the_naive_schedule_keeps_it():
+    from sim.hw.model import Precision
+    from sim.schedule.naive import naive_schedule
+
+    text = BASE.replace("kernel: 3, pad: 1}", "kernel: 3, pad: 1, algorithm: winograd4x4}")
+    graph = build(text)
+    assert graph.op("c1").attrs.algorithm == "winograd4x4"
+    kernels = naive_schedule(graph, Precision.FP32).kernels
+    assert [k.algorithm for k in kernels] == ["winograd4x4", "auto"]
+    again = parse_workload(yaml.safe_load(dump_yaml(graph_to_data(graph))), "dumped.yaml")
+    assert again == graph
+    with pytest.raises(WorkloadError, match=r"graph\[0\].algorithm: expected one of auto"):
+        build(BASE.replace("pad: 1}", "pad: 1, algorithm: fft}"))
