@@ -16,9 +16,9 @@ from sim.cache import make_hierarchy
 from sim.cache.stats import HierarchyStats, LevelStats
 from sim.engine.costs import TileCost, dram_cycles, tile_cost
 from sim.engine.timing import Timing, run_timing
-from sim.graph.model import Op
+from sim.graph.model import Graph, Op
 from sim.hw.model import Hardware, Precision
-from sim.schedule.model import Schedule
+from sim.schedule.model import Kernel, Schedule
 from sim.trace import kernel_tiles
 from sim.trace.model import Tile
 
@@ -127,7 +127,7 @@ def simulate(
     precision = schedule.precision
     replays: list[tuple[str, list[TileCost], _Tally]] = []
     for index, kernel in enumerate(schedule.kernels):
-        kind = kernel.ops[0].kind.value
+        kind = kernel.main_op.kind.value
         tiles = kernel_tiles(kernel, schedule, hw)
         replays.append((kernel.name, *replay_tiles(tiles, kind, hierarchy, hw, precision)))
         if progress is not None:
@@ -136,9 +136,13 @@ def simulate(
         replays.append((WRITE_BACK_KERNEL, *write_back(hierarchy, hw)))
     timing = run_timing([(name, costs) for name, costs, _ in replays], hw.core.prefetch_tiles)
     results = []
+    kernels = {k.name: k for k in schedule.kernels}
     for (name, costs, tally), kernel_timing in zip(replays, timing.kernels):
-        ops = next((k.ops for k in schedule.kernels if k.name == name), ())
-        results.append(_kernel_result(name, ops, precision, costs, tally, kernel_timing.cycles))
+        kernel = kernels.get(name)
+        ops = graph_ops(kernel, schedule.graph) if kernel else ()
+        kind = kernel.main_op.kind.value if kernel else "write-back"
+        result = _kernel_result(name, kind, ops, precision, costs, tally, kernel_timing.cycles)
+        results.append(result)
     return RunResult(
         workload=schedule.graph.name,
         hw=hw,
@@ -148,6 +152,14 @@ def simulate(
         kernels=tuple(results),
         timing=timing,
     )
+
+
+def graph_ops(kernel: Kernel, graph: Graph) -> tuple[Op, ...]:
+    """The graph's ops a kernel performs: those it runs and those it absorbed (a folded
+    batch-norm, a placed concat). Its analytic counts are theirs, as the estimate has them."""
+    by_name = {op.name: op for op in graph.ops}
+    names = (*(op.name for op in kernel.ops), *kernel.absorbed)
+    return tuple(by_name[n] for n in names if n in by_name)
 
 
 def replay_tiles(
@@ -179,7 +191,13 @@ def write_back(hierarchy, hw: Hardware) -> tuple[list[TileCost], _Tally]:
 
 
 def _kernel_result(
-    name: str, ops: tuple[Op, ...], precision: Precision, costs, tally: _Tally, cycles: float
+    name: str,
+    kind: str,
+    ops: tuple[Op, ...],
+    precision: Precision,
+    costs,
+    tally: _Tally,
+    cycles: float,
 ) -> KernelResult:
     n_levels = max((len(c.level_cycles) for c in costs), default=0)
     level_cycles = tuple(
@@ -188,7 +206,7 @@ def _kernel_result(
     return KernelResult(
         name=name,
         ops=tuple(op.name for op in ops),
-        kind=ops[0].kind.value if ops else "write-back",
+        kind=kind,
         macs=sum(analytic_macs(op) for op in ops),
         analytic_flops=sum(analytic_flops(op) for op in ops),
         flops=sum(c.flops for c in costs),

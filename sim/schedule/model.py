@@ -5,7 +5,7 @@ The schedule is a value: passes rewrite it into a new one, and it can be saved a
 
 from attrs import define, field
 
-from sim.graph.model import CONV_ALGORITHMS, Graph, Op
+from sim.graph.model import CONV_ALGORITHMS, Graph, Op, Tensor
 from sim.hw.model import Precision
 
 
@@ -35,11 +35,58 @@ class Buffer:
 
 @define(frozen=True)
 class Kernel:
-    """One or more ops executed together."""
+    """One or more ops executed together, as one loop nest: the nest of `ops[main]`.
+
+    Ops before `main` are its prologue, read maps applied as it loads its input (a channel
+    shuffle's permutation, an SE gate's per-channel scale); ops after it are its epilogue,
+    elementwise ops applied to each result before it is stored (bias, activations, the add
+    of a residual). Each op consumes the previous one's output, which never reaches memory.
+    `absorbed` names graph ops this kernel performs without running them: a batch-norm,
+    scale or bias folded into the main op's parameters, a concat or split done by placement.
+    """
 
     name: str
     ops: tuple[Op, ...] = field(converter=tuple)
     algorithm: str = Algorithm.AUTO
+    main: int = 0
+    absorbed: tuple[str, ...] = field(default=(), converter=tuple)
+
+    @property
+    def main_op(self) -> Op:
+        return self.ops[self.main]
+
+    @property
+    def prologue(self) -> tuple[Op, ...]:
+        return self.ops[: self.main]
+
+    @property
+    def epilogue(self) -> tuple[Op, ...]:
+        return self.ops[self.main + 1 :]
+
+    @property
+    def inputs(self) -> tuple[Tensor, ...]:
+        """The activations the kernel loads: inputs of its ops not produced inside it."""
+        inside = {t.name for t in self.on_chip}
+        seen: dict[str, Tensor] = {}
+        for op in self.ops:
+            for t in op.inputs:
+                if t.name not in inside:
+                    seen.setdefault(t.name, t)
+        return tuple(seen.values())
+
+    @property
+    def params(self) -> tuple[Tensor, ...]:
+        return tuple(t for op in self.ops for t in op.params)
+
+    @property
+    def outputs(self) -> tuple[Tensor, ...]:
+        """The tensors the kernel stores: the last op's outputs."""
+        return self.ops[-1].outputs
+
+    @property
+    def on_chip(self) -> tuple[Tensor, ...]:
+        """Tensors produced and consumed inside the kernel: they never reach memory."""
+        return tuple(t for op in self.ops[:-1] for t in op.outputs)
 
 
 @define(frozen=True)

@@ -2,15 +2,15 @@
 
 `kernel_tiles` checks the kernel, then dispatches on its op's kind (and, for conv2d, on the
 kernel's algorithm) to a generator of byte ranges in program order; `TileBuilder` turns the
-ranges into tiles of collapsed line accesses. A kernel holds one op today. Fused kernels
-will apply their elementwise epilogue where the producer writes its output (the C store of
-gemm.py, the row store of window.py), reading only the epilogue's extra operands there.
+ranges into tiles of collapsed line accesses. A fused kernel runs its main op's generator
+with the prologue applied on its reads and the epilogue before its stores (fused.py).
 """
 
+import itertools
 from collections.abc import Iterator
 
 from sim.errors import ScheduleError
-from sim.graph.model import ELEMENTWISE_KINDS, POOL_KINDS, Op, OpKind
+from sim.graph.model import CONV_KINDS, ELEMENTWISE_KINDS, POOL_KINDS, Op, OpKind
 from sim.hw.model import Hardware
 from sim.schedule.model import Algorithm, Kernel, Schedule
 from sim.trace.blocking import register_tile
@@ -19,6 +19,7 @@ from sim.trace.conv import conv_ranges
 from sim.trace.depthwise import depthwise_ranges
 from sim.trace.elementwise import elementwise_ranges
 from sim.trace.fc import fc_ranges, matmul_ranges
+from sim.trace.fused import with_epilogue
 from sim.trace.layout import layout_ranges
 from sim.trace.model import Tile
 from sim.trace.pool import pool_ranges
@@ -28,13 +29,40 @@ from sim.trace.winograd import winograd_ranges
 
 __all__ = ["Tile", "kernel_tiles", "register_tile"]
 
+PROLOGUE_KINDS = frozenset({OpKind.CHANNEL_SHUFFLE, OpKind.MUL})
+
 
 def kernel_tiles(kernel: Kernel, schedule: Schedule, hw: Hardware) -> Iterator[Tile]:
     """The tiles of `kernel` in program order; ScheduleError if it cannot be traced."""
-    op = _single_op(kernel)
+    _check_fusion(kernel)
+    op = kernel.main_op
     _check_algorithm(kernel, op)
     ctx = Context.of(kernel, schedule, hw)
-    return _tiles(_ranges(op, kernel.algorithm, ctx), ctx)
+    ranges = _ranges(op, kernel.algorithm, ctx)
+    if ctx.epilogue is not None:
+        ranges = _with_epilogue(ranges, op, kernel.algorithm, ctx)
+    return _tiles(ranges, ctx)
+
+
+def _with_epilogue(ranges, op: Op, algorithm: str, ctx: Context) -> Iterator[Ranges]:
+    """The epilogue's parameters first; its loads before the stores unless GEMM does them."""
+    epilogue = ctx.epilogue
+    starts = [address for address, _ in epilogue.params]
+    lengths = [size for _, size in epilogue.params]
+    if starts:
+        yield Ranges(0, starts, lengths, [False] * len(starts))
+    if not _stores_through_gemm(op, algorithm):
+        ranges = with_epilogue(ranges, epilogue, ctx.element_bytes)
+    yield from ranges
+
+
+def _stores_through_gemm(op: Op, algorithm: str) -> bool:
+    """Whether the op's output is a GEMM's C (which runs the epilogue itself, gemm.py)."""
+    if op.kind is OpKind.CONV2D:
+        return algorithm != Algorithm.DIRECT and algorithm not in WINOGRAD_OUTPUT_TILE
+    if op.kind is OpKind.FC:
+        return op.inputs[0].shape[0] > 1
+    return op.kind is OpKind.MATMUL
 
 
 def _tiles(ranges: Iterator[Ranges], ctx: Context) -> Iterator[Tile]:
@@ -64,14 +92,26 @@ def _ranges(op: Op, algorithm: str, ctx: Context) -> Iterator[Ranges]:
     return layout_ranges(op, ctx)
 
 
-def _single_op(kernel: Kernel) -> Op:
-    if len(kernel.ops) != 1:
-        names = ", ".join(op.name for op in kernel.ops)
-        raise ScheduleError(
-            f"fuses {len(kernel.ops)} ops ({names}); trace generators take one op per kernel",
-            place=f"kernel {kernel.name}",
-        )
-    return kernel.ops[0]
+def _check_fusion(kernel: Kernel) -> None:
+    """Each op reads the previous one's output; the prologue maps a conv's read; the
+    epilogue is elementwise."""
+    place = f"kernel {kernel.name}"
+    for before, op in itertools.pairwise(kernel.ops):
+        if before.outputs[0].name not in {t.name for t in op.inputs}:
+            raise ScheduleError(f"{op.name} does not read {before.name}'s output", place=place)
+    main = kernel.main_op
+    for op in kernel.prologue:
+        if op.kind not in PROLOGUE_KINDS or main.kind not in CONV_KINDS:
+            raise ScheduleError(
+                f"cannot apply {op.kind.value} {op.name} on the read of {main.kind.value}",
+                place=place,
+            )
+    for op in kernel.epilogue:
+        if op.kind not in ELEMENTWISE_KINDS:
+            raise ScheduleError(
+                f"cannot run {op.kind.value} {op.name} as an epilogue (elementwise ops only)",
+                place=place,
+            )
 
 
 def _check_algorithm(kernel: Kernel, op: Op) -> None:

@@ -11,8 +11,9 @@ from attrs import define
 
 from sim.graph.model import Op, OpKind, Tensor
 from sim.hw.model import Hardware
-from sim.schedule.model import Algorithm, Kernel, Schedule
+from sim.schedule.model import Algorithm, Buffer, Kernel, Schedule
 from sim.schedule.naive import align
+from sim.trace.fused import Epilogue, aliases, epilogue_of
 
 LINE_BYTES_WITHOUT_CACHES = 64
 WINOGRAD_OUTPUT_TILE = {Algorithm.WINOGRAD_2X2: 2, Algorithm.WINOGRAD_4X4: 4}
@@ -25,11 +26,7 @@ def winograd_weights_elements(op: Op, algorithm: str) -> int:
 
 
 def _is_winograd(kernel: Kernel) -> bool:
-    return (
-        kernel.algorithm in WINOGRAD_OUTPUT_TILE
-        and len(kernel.ops) == 1
-        and kernel.ops[0].kind is OpKind.CONV2D
-    )
+    return kernel.algorithm in WINOGRAD_OUTPUT_TILE and kernel.main_op.kind is OpKind.CONV2D
 
 
 @define(frozen=True)
@@ -41,6 +38,8 @@ class Context:
     hw: Hardware
     persistent_address: int  # this kernel's own pre-transformed weights, if any
     scratch_address: int  # scratch shared by all kernels
+    aliases: dict[str, str]  # tensors of a fused kernel that use another tensor's bytes
+    epilogue: Epilogue | None
 
     @classmethod
     def of(cls, kernel: Kernel, schedule: Schedule, hw: Hardware) -> "Context":
@@ -50,9 +49,22 @@ class Context:
             if other.name == kernel.name:
                 mine = cursor
             if _is_winograd(other):
-                elements = winograd_weights_elements(other.ops[0], other.algorithm)
+                elements = winograd_weights_elements(other.main_op, other.algorithm)
                 cursor = align(cursor + elements * schedule.precision.bytes)
-        return cls(kernel, schedule, hw, persistent_address=mine, scratch_address=cursor)
+        alias = aliases(kernel)
+
+        def buffer(tensor: Tensor) -> Buffer:
+            return schedule.buffer(alias.get(tensor.name, tensor.name))
+
+        return cls(
+            kernel,
+            schedule,
+            hw,
+            persistent_address=mine,
+            scratch_address=cursor,
+            aliases=alias,
+            epilogue=epilogue_of(kernel, buffer),
+        )
 
     @property
     def element_bytes(self) -> int:
@@ -76,4 +88,4 @@ class Context:
         return self.hw.core.registers.count
 
     def address(self, tensor: Tensor) -> int:
-        return self.schedule.buffer(tensor.name).address
+        return self.schedule.buffer(self.aliases.get(tensor.name, tensor.name)).address

@@ -14,6 +14,7 @@ offline and the bias added in the last K block's epilogue:
 
 from collections.abc import Iterator
 
+import attrs
 import numpy as np
 from attrs import define
 
@@ -22,6 +23,7 @@ from sim.schedule.model import Algorithm
 from sim.schedule.naive import align
 from sim.trace.blocking import Blocking, gemm_blocking
 from sim.trace.context import Context
+from sim.trace.fused import gate
 from sim.trace.gemm import Gemm, Operand, gemm_ranges
 from sim.trace.stream import PIECE_RANGES, Ranges, interleave, steps
 
@@ -102,17 +104,22 @@ def _group_gemm(op: Op, ctx: Context, s: _Shape, image: int, group: int, b: Oper
         b=b,
         c=Operand(y + c_row * pixels * es, row_stride=pixels),
         bias=None if bias is None else Operand(bias + group * s.cout_g * es, 1, 0),
+        epilogue=True,
     )
 
 
 def _pointwise(op: Op, ctx: Context) -> Iterator[Ranges]:
     s, es = _Shape.of(op), ctx.element_bytes
     x = _addresses(op, ctx)[0]
+    gate_op = gate(ctx.kernel)
+    scale = None if gate_op is None else ctx.address(gate_op.inputs[1])
     for image in range(s.n):
         for group in range(s.groups):
             plane = (image * s.c_in + group * s.cin_g) * s.h * s.w
             b = Operand(x + plane * es, row_stride=s.h * s.w)
             gemm = _group_gemm(op, ctx, s, image, group, b)
+            if scale is not None:
+                gemm = attrs.evolve(gemm, b_scale=scale + (image * s.c_in + group * s.cin_g) * es)
             yield from gemm_ranges(ctx, gemm, ctx.scratch_address)
 
 

@@ -38,6 +38,7 @@ def fc_ranges(op: Op, ctx: Context) -> Iterator[Ranges]:
         b=Operand(w, prepacked=True),
         c=Operand(y, row_stride=features_out),
         bias=None if bias is None else Operand(bias, row_stride=0, col_stride=1),
+        epilogue=True,
     )
     yield from gemm_ranges(ctx, gemm, ctx.scratch_address)
 
@@ -90,5 +91,6 @@ def matmul_ranges(op: Op, ctx: Context) -> Iterator[Ranges]:
         a=Operand(a, row_stride=k),
         b=Operand(b, row_stride=n),
         c=Operand(ctx.address(op.outputs[0]), row_stride=n),
+        epilogue=True,
     )
     yield from gemm_ranges(ctx, gemm, ctx.scratch_address)

@@ -52,6 +52,8 @@ class Gemm:
     b: Operand
     c: Operand  # written with col_stride 1
     bias: Operand | None = None  # added at the last K block, while C is in registers
+    epilogue: bool = False  # C is the kernel's output: run its epilogue (fused.py) there
+    b_scale: int | None = None  # address of a per-row scale of B, applied while packing B
 
 
 def gemm_ranges(ctx: Context, gemm: Gemm, scratch: int) -> Iterator[Ranges]:
@@ -94,6 +96,8 @@ def _panel(ctx, gemm: Gemm, blk: Blocking, scratch: int, jc: int, n_cur: int):
             b_base = gemm.b.address + (pc * gemm.n + jc * k_cur) * es
         else:
             b_base = b_panel
+            if gemm.b_scale is not None:
+                yield Ranges(k_cur * n_cur, [gemm.b_scale + pc * es], [k_cur * es], [False])
             yield from pack(ctx, gemm.b, "b", jc, n_cur, pc, k_cur, blk.nr, b_base)
         for ic in range(0, gemm.m, blk.mc):
             m_cur = min(blk.mc, gemm.m - ic)
@@ -164,7 +168,9 @@ def _micro_kernels(ctx, gemm, blk: Blocking, block, a_base, b_base) -> Iterator[
     r = np.arange(blk.mr)
     rows = ic + i_first[None, :, None] + r
     c_len_ir = r < mr_i
-    bias = gemm.bias if pc + k_cur == gemm.k else None
+    last = pc + k_cur == gemm.k
+    bias = gemm.bias if last else None
+    epilogue = ctx.epilogue if last and gemm.epilogue else None
     per_kernel = 2 * k0.size + 2 * blk.mr + 1
     step = max(1, PIECE_RANGES // (per_kernel * n_i))
     for j0 in range(0, j_first.size, step):
@@ -178,8 +184,11 @@ def _micro_kernels(ctx, gemm, blk: Blocking, block, a_base, b_base) -> Iterator[
         parts.append((ab, ab_len, False))
         if bias is not None:
             parts.append(_bias(bias, ic + i_first, mr_e, jc + jf[:, 0, 0], nr_j[:, 0, 0], es))
+        if epilogue is not None:
+            parts += epilogue.operand_reads(c_start, c_len)
         parts.append((c_start, c_len, True))
-        flops = 2 * int(nr_j.sum()) * m_cur * k_cur
+        per_element = 2 * k_cur + (epilogue.flops_per_element if epilogue is not None else 0)
+        flops = per_element * int(nr_j.sum()) * m_cur
         spills = jf.size * n_i * k_cur * blk.spills_per_step
         yield steps(flops, parts, spills)
 

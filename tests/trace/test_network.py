@@ -32,10 +32,11 @@ def test_mobilenet_v1_traces_within_bounds(hw_name):
     assert 1_000_000 < total_lines < 50_000_000
 
 
-def test_a_kernel_of_several_ops_is_an_error_naming_it():
-    s = schedule({"x": [1, 4, 4, 4]}, [{"op": "relu", "name": "a"}, {"op": "relu", "name": "b"}])
+def test_a_kernel_whose_epilogue_is_not_elementwise_is_an_error_naming_it():
+    ops = [{"op": "relu", "name": "a"}, {"op": "max_pool", "name": "b", "kernel": 2}]
+    s = schedule({"x": [1, 4, 4, 4]}, ops)
     fused = Kernel("a+b", s.kernels[0].ops + s.kernels[1].ops)
-    with pytest.raises(ScheduleError, match=r"^kernel a\+b: fuses 2 ops \(a, b\)"):
+    with pytest.raises(ScheduleError, match=r"^kernel a\+b: cannot run max_pool b as an epilogue"):
         kernel_tiles(fused, attrs.evolve(s, kernels=(fused,)), hardware("pi3"))
 
 

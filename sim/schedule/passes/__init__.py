@@ -1,0 +1,37 @@
+"""Schedule passes, pure functions Schedule -> Schedule, applied in the order of PASSES.
+
+Each keeps the schedule valid (verify.py checks it after every pass in the tests) and
+re-places the buffers for its kernels; `reuse_buffers` comes last because placement is
+where liveness is known.
+"""
+
+import attrs
+
+from sim.schedule.model import Schedule
+from sim.schedule.passes.common import with_kernels
+from sim.schedule.passes.concat import place_concat
+from sim.schedule.passes.epilogue import fuse_epilogues
+from sim.schedule.passes.fold import fold_batch_norm
+from sim.schedule.passes.readmaps import fuse_se, fuse_shuffle
+
+
+def reuse_buffers(schedule: Schedule) -> Schedule:
+    """Place every tensor in the lowest range not used by a tensor still live.
+
+    The scratch stays where it was (a runtime allocates it apart from the activations), so
+    the pass changes where activations live and nothing else.
+    """
+    reused = with_kernels(schedule, schedule.kernels, reuse=True)
+    return attrs.evolve(reused, workspace_address=schedule.workspace_address)
+
+
+PASSES = (
+    fold_batch_norm,
+    fuse_se,
+    fuse_shuffle,
+    fuse_epilogues,
+    place_concat,
+    reuse_buffers,
+)
+
+__all__ = ["PASSES", *(p.__name__ for p in PASSES)]

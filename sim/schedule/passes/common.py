@@ -1,0 +1,36 @@
+"""What the passes share: who produces and who reads each tensor, and re-placing buffers."""
+
+import attrs
+
+from sim.schedule.model import Kernel, Schedule
+from sim.schedule.placement import place_kernels
+
+
+def with_kernels(schedule: Schedule, kernels, *, reuse: bool = False) -> Schedule:
+    """`schedule` with new kernels and the buffers placed for them."""
+    kernels = tuple(kernels)
+    buffers, free = place_kernels(schedule.graph, schedule.precision, kernels, reuse)
+    return attrs.evolve(schedule, kernels=kernels, buffers=buffers, workspace_address=free)
+
+
+def producers(kernels: tuple[Kernel, ...]) -> dict[str, int]:
+    """Tensor name -> index of the kernel that stores it."""
+    return {t.name: i for i, k in enumerate(kernels) for t in k.outputs}
+
+
+def readers(kernels: tuple[Kernel, ...]) -> dict[str, list[int]]:
+    """Tensor name -> indices of the kernels that load it."""
+    result: dict[str, list[int]] = {}
+    for i, k in enumerate(kernels):
+        for t in k.inputs:
+            result.setdefault(t.name, []).append(i)
+    return result
+
+
+def only_reader(schedule: Schedule, kernels: tuple[Kernel, ...], tensor: str) -> int | None:
+    """The index of the one kernel that loads `tensor`, if exactly one does and it is not a
+    graph output (a tensor the user gets back must reach memory)."""
+    if any(t.name == tensor for t in schedule.graph.outputs):
+        return None
+    found = readers(kernels).get(tensor, [])
+    return found[0] if len(found) == 1 else None
