@@ -5,26 +5,54 @@ and `run(args) -> int`; this module only dispatches and reports errors.
 """
 
 import argparse
+import re
 import sys
 
 from sim.commands import COMMANDS
 from sim.errors import SimError
+from sim.paths import closest
 
 EXIT_USER_ERROR = 2
 
 
+EXAMPLES = """examples:
+  python -m sim run mobilenet --hw pi3
+  python -m sim analyze workloads/bottleneck_256.yaml --hw xavier --format markdown
+  python -m sim roofline --hw pi3 xavier v100 --plot roofs.png
+  python -m sim COMMAND --help      (every command's options, with examples)"""
+
+_INVALID_CHOICE = re.compile(r"invalid choice: '([^']*)' \(choose from (.*)\)")
+
+
 class _Parser(argparse.ArgumentParser):
-    """argparse that reports a bad command line as one line and exit code 2."""
+    """argparse that reports a bad command line as one line and exit code 2, suggesting the
+    closest choice for a mistyped one."""
 
     def error(self, message: str):
+        found = _INVALID_CHOICE.search(message)
+        if found:
+            match = closest(found[1], re.findall(r"'([^']*)'", found[2]))
+            if match:
+                message += f" (did you mean {match}?)"
         self.exit(EXIT_USER_ERROR, f"{self.prog}: error: {message}\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="python -m sim", description=__doc__.splitlines()[0])
+    parser = _Parser(
+        prog="python -m sim",
+        description=__doc__.splitlines()[0],
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     subparsers = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for command in COMMANDS:
-        sub = subparsers.add_parser(command.NAME, help=command.HELP, description=command.HELP)
+        sub = subparsers.add_parser(
+            command.NAME,
+            help=command.HELP,
+            description=command.HELP,
+            epilog=getattr(command, "EXAMPLES", None),
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
         command.add_arguments(sub)
         sub.set_defaults(run=command.run)
     return parser

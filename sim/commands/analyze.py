@@ -3,16 +3,25 @@
 import argparse
 
 from sim.analytic.estimate import estimate
-from sim.commands.common import add_allow_unknown, add_json, add_precision, precision_of
+from sim.commands.common import (
+    add_allow_unknown,
+    add_format,
+    add_json,
+    add_precision,
+    add_verbosity,
+    precision_of,
+)
+from sim.commands.present import present_estimate
 from sim.graph.load import load_workload
 from sim.hw.load import load_hardware
-from sim.outputs import write_json
-from sim.report.analytic import estimate_json, estimate_table
-from sim.report.console import make_console
 from sim.report.notes import workload_notes
 
 NAME = "analyze"
 HELP = "per-op FLOPs, parameters, cache-ignoring bytes and roofline bound of a workload"
+EXAMPLES = """examples:
+  python -m sim analyze mobilenet
+  python -m sim analyze workloads/bottleneck_256.yaml --hw pi3 --format markdown
+  python -m sim analyze model.onnx --hw xavier --precision int8 --json estimate.json"""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -21,6 +30,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_precision(parser)
     add_json(parser)
     add_allow_unknown(parser)
+    add_format(parser)
+    add_verbosity(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -29,14 +40,5 @@ def run(args: argparse.Namespace) -> int:
     graph = load_workload(args.workload, allow_unknown=args.allow_unknown)
     result = estimate(graph, precision, hw)
     notes = workload_notes(graph)
-    if args.json:
-        data = estimate_json(result)
-        if notes:
-            data["notes"] = notes
-        write_json(args.json, data)
-    if args.json != "-":
-        console = make_console()
-        console.print(estimate_table(result))
-        for note in notes:
-            console.print(f"note: {note}")
+    present_estimate(args, result, notes)
     return 0

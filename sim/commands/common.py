@@ -4,6 +4,7 @@ import argparse
 
 from sim.errors import ConfigError
 from sim.hw.model import Precision
+from sim.report.tables import FORMATS
 
 
 def add_precision(parser: argparse.ArgumentParser) -> None:
@@ -32,3 +33,22 @@ def precision_of(args: argparse.Namespace) -> Precision:
         return Precision(args.precision)
     except ValueError:
         raise ConfigError(f"unknown precision '{args.precision}'") from None
+
+
+def add_format(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="table",
+        help="terminal output: a table (default) or a GitHub Markdown table",
+    )
+
+
+def add_verbosity(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument(
+        "-q", "--quiet", action="store_true", help="print nothing but errors; only write files"
+    )
+    group.add_argument(
+        "-v", "--verbose", action="store_true", help="print more detail under the table"
+    )

@@ -6,18 +6,29 @@ import time
 
 from rich.progress import Progress
 
-from sim.commands.common import add_allow_unknown, add_json, add_precision, precision_of
+from sim.commands.common import (
+    add_allow_unknown,
+    add_format,
+    add_json,
+    add_precision,
+    add_verbosity,
+    precision_of,
+)
+from sim.commands.present import add_run_files, present_run
 from sim.engine.simulate import simulate
 from sim.graph.load import load_workload
 from sim.hw.load import load_hardware
-from sim.outputs import write_json, write_text
 from sim.report.console import make_console
 from sim.report.notes import workload_notes
-from sim.report.run import run_csv, run_json, run_table, summary_lines
-from sim.schedule.naive import naive_schedule
+from sim.schedule.presets import PRESETS, preset_schedule
 
 NAME = "run"
 HELP = "simulate a workload on a device: cycles, DRAM traffic and hit rates per kernel"
+EXAMPLES = """examples:
+  python -m sim run mobilenet --hw pi3
+  python -m sim run workloads/bottleneck_256.yaml --hw xavier --precision fp16 --format markdown
+  python -m sim run mobilenet --hw pi3 --quiet --json run.json --csv run.csv
+  python -m sim run mobilenet --hw pi3 --plot roofline.png --timeline trace.json"""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -29,8 +40,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_allow_unknown(parser)
     add_json(parser)
     parser.add_argument(
-        "--csv", metavar="PATH", help="write one row per kernel as CSV ('-' = stdout)"
+        "--schedule",
+        choices=PRESETS,
+        default="naive",
+        help="naive: one kernel per op; fused: every fusion pass (docs/schedules.md)",
     )
+    add_run_files(parser)
+    add_format(parser)
+    add_verbosity(parser)
     parser.add_argument(
         "--no-caches",
         action="store_true",
@@ -43,23 +60,10 @@ def run(args: argparse.Namespace) -> int:
     hw = load_hardware(args.hw)
     graph = load_workload(args.workload, allow_unknown=args.allow_unknown)
     notes = workload_notes(graph)
-    schedule = naive_schedule(graph, precision)
-    with _progress(len(schedule.kernels)) as update:
+    schedule = preset_schedule(args.schedule, graph, precision)
+    with _progress(len(schedule.kernels), shown=not args.quiet) as update:
         result = simulate(schedule, hw, caches=not args.no_caches, progress=update)
-    if args.json:
-        data = run_json(result)
-        if notes:
-            data["notes"] = notes
-        write_json(args.json, data)
-    if args.csv:
-        write_text(args.csv, run_csv(result))
-    if "-" not in (args.json, args.csv):
-        console = make_console()
-        console.print(run_table(result))
-        for line in summary_lines(result):
-            console.print(line)
-        for note in notes:
-            console.print(f"note: {note}")
+    present_run(args, result, notes)
     return 0
 
 
@@ -68,14 +72,15 @@ class _progress:
 
     DELAY_S = 1.0
 
-    def __init__(self, total: int):
+    def __init__(self, total: int, shown: bool = True):
         self.total = total
+        self.shown = shown
         self.bar = None
         self.task = None
         self.started = time.monotonic()
 
     def __enter__(self):
-        return self.update if sys.stderr.isatty() else None
+        return self.update if self.shown and sys.stderr.isatty() else None
 
     def update(self, done: int, total: int) -> None:
         if self.bar is None:

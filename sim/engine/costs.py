@@ -14,7 +14,7 @@ largest of compute and the level times; DRAM is a separate unit (sim/engine/timi
 
 from attrs import define
 
-from sim.cache.stats import HierarchyStats
+from sim.cache.stats import HierarchyStats, LevelStats
 from sim.hw.model import Hardware, Precision
 from sim.trace.model import Tile
 
@@ -28,6 +28,9 @@ class TileCost:
     dram_write_bytes: int
     dram_cycles: float
     dram_bandwidth_cycles: float  # the part of dram_cycles that peak bandwidth alone would take
+    levels: tuple[
+        LevelStats, ...
+    ] = ()  # the tile's cache counts, innermost first (none: no caches)
 
     @property
     def core_cycles(self) -> float:
@@ -73,7 +76,8 @@ def tile_cost(
         read_bytes, write_bytes = stats.dram_read_bytes, stats.dram_write_bytes
         levels = _level_cycles(tile, stats, hw)
     total, bandwidth = dram_cycles(read_bytes + write_bytes, hw)
-    return TileCost(tile.flops, compute, levels, read_bytes, write_bytes, total, bandwidth)
+    counts = stats.levels if stats is not None else ()
+    return TileCost(tile.flops, compute, levels, read_bytes, write_bytes, total, bandwidth, counts)
 
 
 def _level_cycles(tile: Tile, stats: HierarchyStats, hw: Hardware) -> tuple[float, ...]:

@@ -17,13 +17,14 @@ from sim.engine.costs import TileCost
 
 @define(frozen=True)
 class Span:
-    """One busy interval of a unit, in cycles: what the timeline shows."""
+    """One busy interval of a unit, in cycles, and the cost of the tile it served."""
 
     unit: str  # "core" or "dram"
     kernel: str
     tile: int
     start_cycles: float
     end_cycles: float
+    cost: TileCost | None = None
 
 
 @define(frozen=True)
@@ -63,7 +64,7 @@ def run_timing(kernels: Sequence[tuple[str, Sequence[TileCost]]], prefetch_tiles
             if cost.dram_cycles > 0:
                 start = env.now
                 yield env.timeout(cost.dram_cycles)
-                spans.append(Span("dram", name, i, start, env.now))
+                spans.append(Span("dram", name, i, start, env.now, cost))
             ready[i].succeed()
 
     def core(name: str, costs: Sequence[TileCost], ready: list, finished: list):
@@ -72,7 +73,7 @@ def run_timing(kernels: Sequence[tuple[str, Sequence[TileCost]]], prefetch_tiles
             start = env.now
             if cost.core_cycles > 0:
                 yield env.timeout(cost.core_cycles)
-                spans.append(Span("core", name, i, start, env.now))
+                spans.append(Span("core", name, i, start, env.now, cost))
             finished[i].succeed()
 
     def program():

@@ -8,6 +8,7 @@ from typing import Any
 from rich.table import Table
 
 from sim.analytic.estimate import NetworkEstimate, OpEstimate
+from sim.report.tables import Column, Report, fixed, markdown_table, rich_table
 
 
 def op_json(op: OpEstimate) -> dict[str, Any]:
@@ -54,41 +55,32 @@ def estimate_json(est: NetworkEstimate) -> dict[str, Any]:
     return data
 
 
-def _num(value: float, scale: float, digits: int = 2) -> str:
-    return f"{value / scale:,.{digits}f}"
-
-
-def _intensity(value: float | None) -> str:
-    return "-" if value is None else f"{value:,.2f}"
+def estimate_report(est: NetworkEstimate) -> Report:
+    """The per-op table with its totals, the same fields as the JSON."""
+    title = f"{est.workload}: cache-ignoring estimate, {est.precision.value}"
+    columns = [
+        Column("op", "name", numeric=False),
+        Column("kind", "kind", numeric=False),
+        Column("MMACs", "macs", fixed(2, 1e6)),
+        Column("MFLOPs", "flops", fixed(2, 1e6)),
+        Column("params", "params", fixed(0)),
+        Column("MB", "analytic_bytes", fixed(3, 1e6)),
+        Column("FLOP/B", "intensity", fixed(2)),
+    ]
+    if est.hw is not None:
+        title += f", roofline on {est.hw.name}"
+        columns += [
+            Column("roofline us", "roofline_seconds", fixed(1, 1e-6)),
+            Column("bound", "bound", numeric=False),
+        ]
+    data = estimate_json(est)
+    total = {"name": "total", **data["totals"]}
+    return Report(title, tuple(columns), tuple(data["ops"]), total)
 
 
 def estimate_table(est: NetworkEstimate) -> Table:
-    with_hw = est.hw is not None
-    title = f"{est.workload}: cache-ignoring estimate, {est.precision.value}"
-    if with_hw:
-        title += f", roofline on {est.hw.name}"
-    table = Table(title=title, show_footer=True, header_style="bold")
-    table.add_column("op", footer="total")
-    table.add_column("kind")
-    table.add_column("MMACs", justify="right", footer=_num(est.macs, 1e6))
-    table.add_column("MFLOPs", justify="right", footer=_num(est.flops, 1e6))
-    table.add_column("params", justify="right", footer=f"{est.params:,}")
-    table.add_column("MB", justify="right", footer=_num(est.analytic_bytes, 1e6, 3))
-    table.add_column("FLOP/B", justify="right", footer=_intensity(est.intensity))
-    if with_hw:
-        table.add_column("roofline us", justify="right", footer=_num(est.roofline_seconds, 1e-6, 1))
-        table.add_column("bound")
-    for op in est.ops:
-        row = [
-            op.name,
-            op.kind,
-            _num(op.macs, 1e6),
-            _num(op.flops, 1e6),
-            f"{op.params:,}",
-            _num(op.analytic_bytes, 1e6, 3),
-            _intensity(op.intensity),
-        ]
-        if with_hw:
-            row += [_num(op.roofline.seconds, 1e-6, 1), op.roofline.bound]
-        table.add_row(*row)
-    return table
+    return rich_table(estimate_report(est))
+
+
+def estimate_markdown(est: NetworkEstimate) -> str:
+    return markdown_table(estimate_report(est))

@@ -3,18 +3,22 @@
 Every figure the table shows is a field of the JSON (and a column of the CSV).
 """
 
-import csv
-import io
 from typing import Any
 
 from rich.table import Table
 
 from sim.engine.simulate import KernelResult, RunResult
 from sim.hw.model import Precision
-
-
-def _ratio(simulated: float, analytic: float) -> float | None:
-    return simulated / analytic if analytic else None
+from sim.report.tables import (
+    Column,
+    Report,
+    csv_text,
+    fixed,
+    markdown_table,
+    percent,
+    ratio,
+    rich_table,
+)
 
 
 def kernel_json(kernel: KernelResult, clock_hz: float) -> dict[str, Any]:
@@ -28,7 +32,7 @@ def kernel_json(kernel: KernelResult, clock_hz: float) -> dict[str, Any]:
         "analytic_bytes": kernel.analytic_bytes,
         "dram_read_bytes": kernel.dram_read_bytes,
         "dram_write_bytes": kernel.dram_write_bytes,
-        "dram_to_analytic": _ratio(kernel.dram_bytes, kernel.analytic_bytes),
+        "dram_to_analytic": ratio(kernel.dram_bytes, kernel.analytic_bytes),
         "cycles": kernel.cycles,
         "seconds": kernel.cycles / clock_hz,
         "achieved_flops_per_s": kernel.flops / (kernel.cycles / clock_hz)
@@ -77,40 +81,7 @@ def run_json(result: RunResult) -> dict[str, Any]:
     }
 
 
-CSV_COLUMNS = (
-    ("kernel", "name"),
-    ("kind", "kind"),
-    ("macs", "macs"),
-    ("flops", "flops"),
-    ("analytic_bytes", "analytic_bytes"),
-    ("dram_read_bytes", "dram_read_bytes"),
-    ("dram_write_bytes", "dram_write_bytes"),
-    ("cycles", "cycles"),
-    ("seconds", "seconds"),
-    ("achieved_flops_per_s", "achieved_flops_per_s"),
-    ("bound", "bound"),
-)
-
-
-def run_csv(result: RunResult) -> str:
-    data = run_json(result)
-    level_names = [level.name for level in result.hw.caches] if result.caches_enabled else []
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([c for c, _ in CSV_COLUMNS] + [f"{n}_hit_rate" for n in level_names])
-    for kernel in data["kernels"]:
-        row = [kernel[key] for _, key in CSV_COLUMNS]
-        row += [kernel["levels"].get(n, {}).get("hit_rate") for n in level_names]
-        writer.writerow(row)
-    return out.getvalue()
-
-
-def _mb(n_bytes: float) -> str:
-    return f"{n_bytes / 1e6:,.3f}"
-
-
-def _pct(value: float) -> str:
-    return f"{100 * value:.1f}%"
+_mb = fixed(3, 1e6)
 
 
 def summary_lines(result: RunResult) -> list[str]:
@@ -123,60 +94,121 @@ def summary_lines(result: RunResult) -> list[str]:
     return [
         f"{result.workload} on {result.hw.name} ({result.schedule} schedule, {result.precision}"
         f"{caches}): {totals['seconds'] * 1e3:,.3f} ms, {totals['cycles']:,.0f} cycles, "
-        f"{achieved / 1e9:,.2f} GFLOP/s = {_pct(achieved / data['peak_flops_per_s'])} of peak",
+        f"{achieved / 1e9:,.2f} GFLOP/s = {percent(achieved / data['peak_flops_per_s'])} of peak",
         f"DRAM traffic: {_mb(dram)} MB simulated ({_mb(totals['dram_read_bytes'])} read, "
         f"{_mb(totals['dram_write_bytes'])} written) vs {_mb(totals['analytic_bytes'])} MB "
         f"cache-ignoring estimate ({dram / totals['analytic_bytes']:.2f}x)",
     ]
 
 
-def run_table(result: RunResult) -> Table:
-    clock = result.hw.core.clock_hz
-    level_names = [level.name for level in result.hw.caches] if result.caches_enabled else []
-    table = Table(
-        title="per kernel: simulated next to analytic", header_style="bold", show_footer=True
-    )
-    totals = run_json(result)["totals"]
-    dram_total = totals["dram_read_bytes"] + totals["dram_write_bytes"]
-    columns = [
-        ("kernel", "total"),
-        ("kind", ""),
-        ("cycles", f"{result.cycles:,.0f}"),
-        ("time us", f"{result.seconds * 1e6:,.1f}"),
-        ("GFLOP/s", f"{totals['flops'] / result.seconds / 1e9:,.2f}" if result.seconds else "-"),
-        ("analytic MB", _mb(totals["analytic_bytes"])),
-        ("DRAM rd MB", _mb(totals["dram_read_bytes"])),
-        ("DRAM wr MB", _mb(totals["dram_write_bytes"])),
-        (
-            "sim/analytic",
-            f"{dram_total / totals['analytic_bytes']:.2f}" if totals["analytic_bytes"] else "-",
-        ),
-    ]
-    for name, footer in columns:
-        table.add_column(
-            name, footer=footer, justify="left" if name in ("kernel", "kind") else "right"
-        )
-    for name in level_names:
-        table.add_column(f"{name} hit", justify="right")
-    table.add_column("bound")
+def _level_names(result: RunResult) -> list[str]:
+    return [level.name for level in result.hw.caches] if result.caches_enabled else []
+
+
+def _hit_rates(levels: dict[str, dict[str, Any]], names: list[str]) -> dict[str, float | None]:
+    rates = {}
+    for name in names:
+        level = levels.get(name, {})
+        rates[f"{name}_hit_rate"] = ratio(level.get("hits", 0), level.get("accesses", 0))
+    return rates
+
+
+def _total_levels(result: RunResult) -> dict[str, dict[str, int]]:
+    totals: dict[str, dict[str, int]] = {}
     for kernel in result.kernels:
-        seconds = kernel.cycles / clock
-        ratio = _ratio(kernel.dram_bytes, kernel.analytic_bytes)
-        row = [
-            kernel.name,
-            kernel.kind,
-            f"{kernel.cycles:,.0f}",
-            f"{seconds * 1e6:,.1f}",
-            f"{kernel.flops / seconds / 1e9:,.2f}" if seconds else "-",
-            _mb(kernel.analytic_bytes),
-            _mb(kernel.dram_read_bytes),
-            _mb(kernel.dram_write_bytes),
-            f"{ratio:.2f}" if ratio is not None else "-",
-        ]
-        hits = {level.name: level for level in kernel.levels}
-        row += [
-            _pct(hits[n].hit_rate) if n in hits and hits[n].accesses else "-" for n in level_names
-        ]
-        row.append(kernel.bound)
-        table.add_row(*row)
-    return table
+        for level in kernel.levels:
+            entry = totals.setdefault(level.name, {"hits": 0, "accesses": 0})
+            entry["hits"] += level.hits
+            entry["accesses"] += level.accesses
+    return totals
+
+
+def run_report(result: RunResult) -> Report:
+    """The per-kernel table with its totals; CSV keys carry SI units, headers display units."""
+    data = run_json(result)
+    names = _level_names(result)
+    columns = [
+        Column("kernel", "kernel", numeric=False),
+        Column("kind", "kind", numeric=False),
+        Column("cycles", "cycles", fixed(0)),
+        Column("time us", "seconds", fixed(1, 1e-6)),
+        Column("GFLOP/s", "achieved_flops_per_s", fixed(2, 1e9)),
+        Column("analytic MB", "analytic_bytes", fixed(3, 1e6)),
+        Column("DRAM rd MB", "dram_read_bytes", fixed(3, 1e6)),
+        Column("DRAM wr MB", "dram_write_bytes", fixed(3, 1e6)),
+        Column("sim/analytic", "dram_to_analytic", fixed(2)),
+        *(Column(f"{n} hit", f"{n}_hit_rate", percent) for n in names),
+        Column("bound", "bound", numeric=False),
+    ]
+    rows = []
+    for kernel in data["kernels"]:
+        row = {"kernel": kernel["name"], **kernel}
+        rows.append({**row, **_hit_rates(kernel["levels"], names)})
+    totals = data["totals"]
+    dram = totals["dram_read_bytes"] + totals["dram_write_bytes"]
+    total = {
+        "kernel": "total",
+        **totals,
+        "dram_to_analytic": ratio(dram, totals["analytic_bytes"]),
+        "achieved_flops_per_s": ratio(totals["flops"], totals["seconds"]),
+        **_hit_rates(_total_levels(result), names),
+    }
+    title = "per kernel: simulated next to analytic"
+    return Report(title, tuple(columns), tuple(rows), total)
+
+
+CSV_EXTRA_KEYS = ("macs", "analytic_flops", "flops", "tiles")
+
+
+def units_report(result: RunResult) -> Report:
+    """Per unit, over the whole run: busy cycles and share of the run, cache and DRAM counts.
+    Every figure is a sum of the kernels' JSON fields (busy_cycles, levels, DRAM bytes)."""
+    run_cycles = result.cycles
+    rows: list[dict[str, Any]] = [
+        {"unit": "core compute", "busy_cycles": result.total("compute_cycles")}
+    ]
+    for depth, level in enumerate(result.hw.caches if result.caches_enabled else ()):
+        stats = [k.levels[depth] for k in result.kernels if len(k.levels) > depth]
+        counts = {f: sum(getattr(s, f) for s in stats) for f in LEVEL_COUNTS}
+        busy = sum(k.level_cycles[depth] for k in result.kernels if len(k.level_cycles) > depth)
+        rows.append(
+            {
+                "unit": f"cache {level.name}",
+                "busy_cycles": busy,
+                **counts,
+                "hit_rate": ratio(counts["hits"], counts["accesses"]),
+            }
+        )
+    dram_bytes = result.total("dram_read_bytes") + result.total("dram_write_bytes")
+    rows.append({"unit": "DRAM", "busy_cycles": result.total("dram_cycles"), "bytes": dram_bytes})
+    for row in rows:
+        row["busy_fraction"] = ratio(row["busy_cycles"], run_cycles)
+    columns = (
+        Column("unit", "unit", numeric=False),
+        Column("busy cycles", "busy_cycles", fixed(0)),
+        Column("busy", "busy_fraction", percent),
+        *(
+            Column(name.replace("writebacks", "write-backs"), name, fixed(0))
+            for name in LEVEL_COUNTS
+        ),
+        Column("hit rate", "hit_rate", percent),
+        Column("DRAM MB", "bytes", fixed(3, 1e6)),
+    )
+    title = f"per unit: busy time and counts over the run ({run_cycles:,.0f} cycles)"
+    return Report(title, columns, tuple(rows))
+
+
+LEVEL_COUNTS = ("accesses", "hits", "misses", "evictions", "writebacks")
+
+
+def run_table(result: RunResult) -> Table:
+    return rich_table(run_report(result))
+
+
+def run_markdown(result: RunResult) -> str:
+    return markdown_table(run_report(result))
+
+
+def run_csv(result: RunResult) -> str:
+    """One row per kernel and a last `total` row (sums; ratios and rates of the sums)."""
+    return csv_text(run_report(result), CSV_EXTRA_KEYS)
