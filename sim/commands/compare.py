@@ -1,0 +1,55 @@
+"""`python -m sim compare WORKLOAD --hw HW`: schedules side by side, and what fusion avoids."""
+
+import argparse
+
+from sim.commands.common import add_allow_unknown, add_precision, precision_of
+from sim.engine.simulate import simulate
+from sim.errors import ConfigError
+from sim.graph.load import load_workload
+from sim.hw.load import load_hardware
+from sim.outputs import write_json
+from sim.report.compare import compare_json, compare_table
+from sim.report.console import make_console
+from sim.schedule.presets import PRESETS, preset_schedule
+
+NAME = "compare"
+HELP = "simulate a workload under several schedules: DRAM traffic and time per layer group"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("workload", help="a workload YAML file or the name of a shipped one")
+    parser.add_argument(
+        "--hw", required=True, help="hardware: a name in hw_configs/ or a YAML path"
+    )
+    parser.add_argument(
+        "--schedules",
+        default=",".join(PRESETS),
+        help=f"comma-separated presets, the first is the baseline (default: {','.join(PRESETS)})",
+    )
+    add_precision(parser)
+    add_allow_unknown(parser)
+    parser.add_argument(
+        "--json", metavar="PATH", help="write the comparison as JSON ('-' = stdout)"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    names = [n.strip() for n in args.schedules.split(",") if n.strip()]
+    unknown = [n for n in names if n not in PRESETS]
+    if not names or unknown:
+        bad = ", ".join(unknown) or "empty list"
+        raise ConfigError(f"--schedules: unknown {bad} (known: {', '.join(PRESETS)})")
+    precision = precision_of(args)
+    hw = load_hardware(args.hw)
+    graph = load_workload(args.workload, allow_unknown=args.allow_unknown)
+    schedules = [preset_schedule(n, graph, precision) for n in names]
+    results = [simulate(s, hw) for s in schedules]
+    data = compare_json(schedules, results)
+    if args.json:
+        write_json(args.json, data)
+    if args.json != "-":
+        console = make_console()
+        for line in data["headline"]:
+            console.print(line)
+        console.print(compare_table(data))
+    return 0

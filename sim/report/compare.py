@@ -1,0 +1,203 @@
+"""Schedules side by side: per group of layers and in total, the cache-ignoring estimate next
+to each schedule's simulated DRAM traffic and time, and what each schedule keeps on chip.
+
+A *group* is the smallest set of graph ops that every compared schedule runs as whole
+kernels (a fused kernel of one schedule is a group; the single-op kernels of naive fall
+into it). A tensor kept on chip saves its round trip: one store and one load, 2 x its bytes.
+"""
+
+from typing import Any
+
+from rich.table import Table
+
+from sim.analytic.estimate import estimate_op
+from sim.engine.simulate import WRITE_BACK_KERNEL, RunResult, graph_ops
+from sim.graph.model import PER_CHANNEL_KINDS, OpKind
+from sim.schedule.model import Kernel, Schedule
+
+
+def _groups(schedules: list[Schedule]) -> list[list[str]]:
+    """Graph op names in groups, in graph order (union-find over each schedule's kernels)."""
+    graph = schedules[0].graph
+    parent = {op.name: op.name for op in graph.ops}
+
+    def find(name: str) -> str:
+        while parent[name] != name:
+            parent[name] = parent[parent[name]]
+            name = parent[name]
+        return name
+
+    for schedule in schedules:
+        for kernel in schedule.kernels:
+            names = [op.name for op in graph_ops(kernel, graph)]
+            for name in names[1:]:
+                parent[find(name)] = find(names[0])
+    groups: dict[str, list[str]] = {}
+    for op in graph.ops:
+        groups.setdefault(find(op.name), []).append(op.name)
+    return list(groups.values())
+
+
+def kept_on_chip(kernel: Kernel, schedule: Schedule) -> list[dict[str, Any]]:
+    """The tensors `kernel` never stores or loads that one kernel per op would: how, and the
+    bytes of the round trip avoided."""
+    es = schedule.precision.bytes
+    graph = schedule.graph
+    kept = [
+        {"tensor": t.name, "how": "fused", "round_trip_bytes": 2 * t.elements * es}
+        for t in kernel.on_chip
+        if not t.name.endswith(".gate")
+    ]
+    for name in kernel.absorbed:
+        op = graph.op(name)
+        if op.kind in PER_CHANNEL_KINDS:
+            tensor, how = op.inputs[0], f"{name} folded into {kernel.main_op.name}"
+        elif op.kind is OpKind.CONCAT:
+            tensor, how = op.outputs[0], f"{name}: parts stored in place"
+        else:
+            tensor, how = op.inputs[0], f"{name}: parts read in place"
+        kept.append(
+            {"tensor": tensor.name, "how": how, "round_trip_bytes": 2 * tensor.elements * es}
+        )
+    return kept
+
+
+def _totals(result: RunResult) -> dict[str, Any]:
+    return {
+        "dram_read_bytes": result.total("dram_read_bytes"),
+        "dram_write_bytes": result.total("dram_write_bytes"),
+        "dram_bytes": result.total("dram_read_bytes") + result.total("dram_write_bytes"),
+        "flops": result.total("flops"),
+        "cycles": result.cycles,
+        "seconds": result.seconds,
+        "kernels": len(result.kernels) - (result.kernels[-1].name == WRITE_BACK_KERNEL),
+    }
+
+
+def compare_json(schedules: list[Schedule], results: list[RunResult]) -> dict[str, Any]:
+    """Every figure `compare` prints; `schedules[0]` is the baseline of the headline."""
+    graph, precision = schedules[0].graph, schedules[0].precision
+    clock = results[0].hw.core.clock_hz
+    ops = {op.name: op for op in graph.ops}
+    groups = []
+    for names in _groups(schedules):
+        row: dict[str, Any] = {
+            "ops": names,
+            "analytic_bytes": sum(estimate_op(ops[n], precision).analytic_bytes for n in names),
+            "schedules": {},
+            "kept_on_chip": {},
+        }
+        for schedule, result in zip(schedules, results):
+            kernels = {k.name: k for k in schedule.kernels}
+            mine = [
+                k
+                for k in result.kernels
+                if k.name in kernels and k.ops and set(k.ops) <= set(names)
+            ]
+            row["schedules"][schedule.name] = {
+                "kernels": [k.name for k in mine],
+                "dram_read_bytes": sum(k.dram_read_bytes for k in mine),
+                "dram_write_bytes": sum(k.dram_write_bytes for k in mine),
+                "dram_bytes": sum(k.dram_bytes for k in mine),
+                "flops": sum(k.flops for k in mine),
+                "cycles": sum(k.cycles for k in mine),
+                "seconds": sum(k.cycles for k in mine) / clock,
+            }
+            row["kept_on_chip"][schedule.name] = [
+                item for k in mine for item in kept_on_chip(kernels[k.name], schedule)
+            ]
+        groups.append(row)
+    totals = {s.name: _totals(r) for s, r in zip(schedules, results)}
+    write_back = {
+        s.name: next((k.dram_bytes for k in r.kernels if k.name == WRITE_BACK_KERNEL), 0)
+        for s, r in zip(schedules, results)
+    }
+    data = {
+        "workload": graph.name,
+        "hw": results[0].hw.name,
+        "precision": precision.value,
+        "schedules": [s.name for s in schedules],
+        "analytic_bytes": sum(g["analytic_bytes"] for g in groups),
+        "totals": totals,
+        "write_back_bytes": write_back,
+        "groups": groups,
+    }
+    data["headline"] = headline(data)
+    return data
+
+
+def _mb(n_bytes: float) -> str:
+    return f"{n_bytes / 1e6:,.2f} MB"
+
+
+def headline(data: dict[str, Any]) -> list[str]:
+    """The first lines: the network's biggest avoidable traffic and which schedule avoids it."""
+    names = data["schedules"]
+    base = names[0]
+    lines = []
+    if len(names) > 1:
+        best = min(names[1:], key=lambda n: data["totals"][n]["dram_bytes"])
+
+        def saved(group):
+            return group["schedules"][base]["dram_bytes"] - group["schedules"][best]["dram_bytes"]
+
+        top = max(data["groups"], key=saved)
+        kept = sorted(top["kept_on_chip"][best], key=lambda k: -k["round_trip_bytes"])
+        what = ", ".join(f"{k['tensor']} ({_mb(k['round_trip_bytes'])})" for k in kept[:3])
+        first, n_ops = top["ops"][0], len(top["ops"])
+        lines.append(
+            f"Biggest avoidable traffic: {first}"
+            + (f" and {n_ops - 1} more ops" if n_ops > 1 else "")
+            + f" move {_mb(top['schedules'][base]['dram_bytes'])} of DRAM traffic under {base},"
+            f" {_mb(top['schedules'][best]['dram_bytes'])} under {best}: {_mb(saved(top))} avoided"
+            + (f" by keeping on chip {what}." if what else ".")
+        )
+    for name in names:
+        t, b = data["totals"][name], data["totals"][base]
+        change = (
+            ""
+            if name == base
+            else (
+                f" ({100 * (t['dram_bytes'] / b['dram_bytes'] - 1):+.1f}% traffic,"
+                f" {100 * (t['seconds'] / b['seconds'] - 1):+.1f}% time vs {base})"
+            )
+        )
+        lines.append(
+            f"{name}: {t['kernels']} kernels, {_mb(t['dram_bytes'])} DRAM traffic simulated, "
+            f"{t['seconds'] * 1e3:,.2f} ms{change}; cache-ignoring estimate "
+            f"{_mb(data['analytic_bytes'])}"
+        )
+    return lines
+
+
+def compare_table(data: dict[str, Any]) -> Table:
+    names = data["schedules"]
+    table = Table(
+        title="per group of ops: estimate, simulated DRAM MB and ms per schedule",
+        header_style="bold",
+        show_footer=True,
+    )
+    table.add_column("ops", footer="total")
+    table.add_column("analytic MB", justify="right", footer=f"{data['analytic_bytes'] / 1e6:,.3f}")
+    for name in names:
+        t = data["totals"][name]
+        table.add_column(f"{name} MB", justify="right", footer=f"{t['dram_bytes'] / 1e6:,.3f}")
+        table.add_column(f"{name} ms", justify="right", footer=f"{t['seconds'] * 1e3:,.3f}")
+    table.add_column(f"kept on chip ({names[-1]}): round trip avoided")
+    for group in data["groups"]:
+        ops = group["ops"]
+        row = [
+            ops[0] + (f" +{len(ops) - 1}" if len(ops) > 1 else ""),
+            f"{group['analytic_bytes'] / 1e6:,.3f}",
+        ]
+        for name in names:
+            s = group["schedules"][name]
+            row += [f"{s['dram_bytes'] / 1e6:,.3f}", f"{s['seconds'] * 1e3:,.3f}"]
+        kept = group["kept_on_chip"][names[-1]]
+        row.append(", ".join(f"{k['tensor']} {k['round_trip_bytes'] / 1e3:,.0f} KB" for k in kept))
+        table.add_row(*row)
+    row = [WRITE_BACK_KERNEL, ""]
+    for name in names:
+        row += [f"{data['write_back_bytes'][name] / 1e6:,.3f}", ""]
+    table.add_row(*row, "")
+    return table

@@ -1,0 +1,50 @@
+"""`python -m sim compare` and `run --schedule`: the headline, the JSON, the per-group sums."""
+
+import json
+
+from sim.cli import main
+
+
+def run_cli(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_compare_json_groups_sum_to_the_totals_and_name_what_stays_on_chip(capsys):
+    code, out, err = run_cli(capsys, "compare", "se_block", "--hw", "pi3", "--json", "-")
+    assert code == 0 and err == ""
+    data = json.loads(out)
+    assert data["schedules"] == ["naive", "fused"]
+    for name in data["schedules"]:
+        total = data["totals"][name]
+        grouped = sum(g["schedules"][name]["dram_bytes"] for g in data["groups"])
+        assert grouped + data["write_back_bytes"][name] == total["dram_bytes"]
+    assert data["totals"]["fused"]["dram_bytes"] < data["totals"]["naive"]["dram_bytes"]
+    kept = {k["tensor"]: k for g in data["groups"] for k in g["kept_on_chip"]["fused"]}
+    assert {"expand", "expand_bn", "dw_bn", "se", "project_bn"} <= kept.keys()
+    assert kept["expand"]["how"] == "expand_bn folded into expand"
+    assert kept["se"]["round_trip_bytes"] == 2 * 96 * 56 * 56 * 4
+    assert data["headline"][0].startswith("Biggest avoidable traffic: ")
+
+
+def test_compare_prints_the_headline_first(capsys):
+    code, out, _ = run_cli(capsys, "compare", "se_block", "--hw", "pi3")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].startswith("Biggest avoidable traffic:") and lines[1].startswith("naive: ")
+    assert lines[2].startswith("fused: ") and "% traffic" in lines[2]
+
+
+def test_an_unknown_schedule_is_one_line_and_exit_2(capsys):
+    code, _, err = run_cli(capsys, "compare", "se_block", "--hw", "pi3", "--schedules", "x")
+    assert code == 2 and err.startswith("error: --schedules: unknown x (known: naive, fused)")
+
+
+def test_run_takes_a_schedule(capsys):
+    code, out, _ = run_cli(
+        capsys, "run", "se_block", "--hw", "pi3", "--schedule", "fused", "--json", "-"
+    )
+    data = json.loads(out)
+    assert code == 0 and data["schedule"] == "fused"
+    assert [k["name"] for k in data["kernels"]][:3] == ["expand", "dw", "se"]
