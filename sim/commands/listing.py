@@ -12,6 +12,9 @@ from sim.units import format_binary_bytes
 
 NAME = "list"
 HELP = "list the shipped hardware configs and workloads"
+EXAMPLES = """examples:
+  python -m sim list
+  python -m sim list hw"""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

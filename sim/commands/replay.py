@@ -25,6 +25,9 @@ from sim.units import parse_bytes
 
 NAME = "replay"
 HELP = "replay a memory-access trace (din or .npy) through a cache hierarchy"
+EXAMPLES = """examples:
+  python -m sim replay trace.din --hw pi3
+  python -m sim replay trace.npy --level L1:32KiB:4:64:lru --level L2:512KiB:16:64 --json -"""
 LEVEL_FORMAT = "NAME:SIZE:WAYS:LINE[:REPLACEMENT[:WRITE_POLICY]]"
 WRITE_POLICY_ALIASES = {"wb": WritePolicy.WRITE_BACK, "wt": WritePolicy.WRITE_THROUGH}
 

@@ -83,7 +83,7 @@ class RooflineData:
     points: tuple[KernelPoint, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
-        data = asdict(self, retain_collection_types=False)
+        data = asdict(self)
         for point, entry in zip(self.points, data["points"]):
             entry["analytic_intensity"] = point.analytic_intensity
             entry["simulated_intensity"] = point.simulated_intensity
