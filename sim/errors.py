@@ -11,17 +11,10 @@ class SimError(Exception):
         super().__init__(str(self))
 
     def __str__(self) -> str:
+        """One line: a newline inside a user's value is shown escaped."""
         parts = [p for p in (self.file, self.place) if p]
-        return ": ".join([*parts, self.reason])
-
-    def located(self, *, file: str | None = None, place: str | None = None) -> "SimError":
-        """The same error with a file (and an outer place) filled in where missing."""
-        inner = self.place
-        if place and inner:
-            inner = f"{place}{inner}" if inner.startswith(("[", ".")) else f"{place}.{inner}"
-        elif place:
-            inner = place
-        return type(self)(self.reason, file=self.file or file, place=inner)
+        text = ": ".join([*parts, self.reason])
+        return text.replace("\r", "\\r").replace("\n", "\\n")
 
 
 class ConfigError(SimError):
