@@ -139,3 +139,8 @@ def test_roofline_command_prints_roofs_and_writes_plot_and_json(capsys, tmp_path
     (point,) = [p for p in data["points"] if p["kernel"] == "c"]
     assert point["analytic_intensity"] == pytest.approx(0.5, rel=0.01)
     assert point["simulated_intensity"] > 0
+    code, out, _ = run_cli(
+        capsys, "roofline", "--hw", "pi3", "--workloads", "matvec_1000",
+        "--schedules", "naive", "fused", "--json", "-",
+    )  # fmt: skip
+    assert {p["schedule"] for p in json.loads(out)["points"]} == {"naive", "fused"}

@@ -1,8 +1,9 @@
 """`python -m sim roofline --hw HW ... [--workloads W ...] --plot PATH`: roofs and kernels.
 
 Without workloads: the devices' roofs on one log-log plot. With workloads: every workload is
-simulated on every device (naive schedule) and each device's panel shows each kernel's
-cache-ignoring estimate and its simulation, joined by an arrow (sim/report/roofline_plot.py).
+simulated on every device under every schedule asked for, and each device's panel shows each
+kernel's cache-ignoring estimate and its simulation, joined by an arrow coloured by schedule
+(sim/report/roofline_plot.py).
 """
 
 import argparse
@@ -15,14 +16,15 @@ from sim.hw.load import load_hardware
 from sim.outputs import write_figure, write_json
 from sim.report.roofline import LABEL_TOP, RooflineData, roofline_data
 from sim.report.tables import Column, Report, fixed, ratio
-from sim.schedule.naive import naive_schedule
+from sim.schedule.presets import PRESETS, preset_schedule
 
 NAME = "roofline"
 HELP = "roofline plot of devices, with each kernel's estimated and simulated intensity"
 EXAMPLES = """examples:
   python -m sim roofline --hw pi3 xavier v100 --plot roofs.png
   python -m sim roofline --hw pi3 --workloads mobilenet --plot mobilenet_pi3.svg
-  python -m sim roofline --hw pi3 xavier --workloads matmul_1000 matvec_1000 --plot mm.png"""
+  python -m sim roofline --hw pi3 xavier --workloads matmul_1000 matvec_1000 --plot mm.png
+  python -m sim roofline --hw pi3 --workloads mobilenet --schedules naive fused --plot nf.png"""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -35,6 +37,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=[],
         metavar="WORKLOAD",
         help="workloads to simulate on every device and plot kernel by kernel",
+    )
+    parser.add_argument(
+        "--schedules",
+        nargs="+",
+        choices=PRESETS,
+        default=["naive"],
+        metavar="SCHEDULE",
+        help=f"schedules to simulate and overlay, of {', '.join(PRESETS)} (default: naive)",
     )
     add_precision(parser)
     parser.add_argument(
@@ -56,7 +66,8 @@ def run(args: argparse.Namespace) -> int:
     precision = precision_of(args)
     hws = [load_hardware(spec) for spec in args.hw]
     graphs = [load_workload(spec) for spec in args.workloads]
-    results = [simulate(naive_schedule(g, precision), hw) for hw in hws for g in graphs]
+    schedules = [preset_schedule(n, g, precision) for g in graphs for n in args.schedules]
+    results = [simulate(schedule, hw) for hw in hws for schedule in schedules]
     data = roofline_data(hws, results, precision)
     if args.plot:
         from sim.report.roofline_plot import roofline_figure  # matplotlib only when plotting
