@@ -5,10 +5,8 @@ Every figure the table prints is a field of the JSON, so it can be recomputed fr
 
 from typing import Any
 
-from rich.table import Table
-
 from sim.analytic.estimate import NetworkEstimate, OpEstimate
-from sim.report.tables import Column, Report, fixed, markdown_table, rich_table
+from sim.report.tables import Column, Report, fixed
 
 
 def op_json(op: OpEstimate) -> dict[str, Any]:
@@ -76,11 +74,3 @@ def estimate_report(est: NetworkEstimate) -> Report:
     data = estimate_json(est)
     total = {"name": "total", **data["totals"]}
     return Report(title, tuple(columns), tuple(data["ops"]), total)
-
-
-def estimate_table(est: NetworkEstimate) -> Table:
-    return rich_table(estimate_report(est))
-
-
-def estimate_markdown(est: NetworkEstimate) -> str:
-    return markdown_table(estimate_report(est))

@@ -5,8 +5,6 @@ Every figure the table shows is a field of the JSON (and a column of the CSV).
 
 from typing import Any
 
-from rich.table import Table
-
 from sim.engine.simulate import KernelResult, RunResult
 from sim.hw.model import Precision
 from sim.report.tables import (
@@ -14,10 +12,8 @@ from sim.report.tables import (
     Report,
     csv_text,
     fixed,
-    markdown_table,
     percent,
     ratio,
-    rich_table,
 )
 
 
@@ -158,6 +154,7 @@ def run_report(result: RunResult) -> Report:
 
 
 CSV_EXTRA_KEYS = ("macs", "analytic_flops", "flops", "tiles")
+LEVEL_COUNTS = ("accesses", "hits", "misses", "evictions", "writebacks")
 
 
 def units_report(result: RunResult) -> Report:
@@ -196,17 +193,6 @@ def units_report(result: RunResult) -> Report:
     )
     title = f"per unit: busy time and counts over the run ({run_cycles:,.0f} cycles)"
     return Report(title, columns, tuple(rows))
-
-
-LEVEL_COUNTS = ("accesses", "hits", "misses", "evictions", "writebacks")
-
-
-def run_table(result: RunResult) -> Table:
-    return rich_table(run_report(result))
-
-
-def run_markdown(result: RunResult) -> str:
-    return markdown_table(run_report(result))
 
 
 def run_csv(result: RunResult) -> str:
