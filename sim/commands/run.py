@@ -17,10 +17,16 @@ from sim.commands.common import (
 from sim.commands.present import add_run_files, present_run
 from sim.engine.simulate import simulate
 from sim.graph.load import load_workload
+from sim.graph.model import Graph
 from sim.hw.load import load_hardware
+from sim.hw.model import Precision
+from sim.outputs import write_text
 from sim.report.console import make_console
 from sim.report.notes import workload_notes
+from sim.schedule.model import Schedule
 from sim.schedule.presets import PRESETS, preset_schedule
+from sim.schedule.saved import load_schedule, schedule_data
+from sim.yamlio import dump_yaml
 
 NAME = "run"
 HELP = "simulate a workload on a device: cycles, DRAM traffic and hit rates per kernel"
@@ -28,7 +34,9 @@ EXAMPLES = """examples:
   python -m sim run mobilenet --hw pi3
   python -m sim run workloads/bottleneck_256.yaml --hw xavier --precision fp16 --format markdown
   python -m sim run mobilenet --hw pi3 --quiet --json run.json --csv run.csv
-  python -m sim run mobilenet --hw pi3 --plot roofline.png --timeline trace.json"""
+  python -m sim run mobilenet --hw pi3 --plot roofline.png --timeline trace.json
+  python -m sim run mobilenet --hw pi3 --schedule fused --save-schedule plan.yaml
+  python -m sim run mobilenet --hw pi3 --schedule plan.yaml"""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -41,9 +49,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_json(parser)
     parser.add_argument(
         "--schedule",
-        choices=PRESETS,
         default="naive",
-        help="naive: one kernel per op; fused: every fusion pass (docs/schedules.md)",
+        metavar="NAME|PATH",
+        help="naive: one kernel per op; fused: every fusion pass; or a schedule YAML saved "
+        "by --save-schedule, replayed without running any pass (docs/schedules.md)",
+    )
+    parser.add_argument(
+        "--save-schedule", metavar="PATH", help="write the schedule that runs as YAML"
     )
     add_run_files(parser)
     add_format(parser)
@@ -60,11 +72,20 @@ def run(args: argparse.Namespace) -> int:
     hw = load_hardware(args.hw)
     graph = load_workload(args.workload, allow_unknown=args.allow_unknown)
     notes = workload_notes(graph)
-    schedule = preset_schedule(args.schedule, graph, precision)
+    schedule = _schedule(args.schedule, graph, precision)
+    if args.save_schedule:
+        write_text(args.save_schedule, dump_yaml(schedule_data(schedule)))
     with _progress(len(schedule.kernels), shown=not args.quiet) as update:
         result = simulate(schedule, hw, caches=not args.no_caches, progress=update)
     present_run(args, result, notes)
     return 0
+
+
+def _schedule(spec: str, graph: Graph, precision: Precision) -> Schedule:
+    """A preset by name, or a saved schedule by path (a YAML file)."""
+    if spec in PRESETS or not spec.endswith((".yaml", ".yml")):
+        return preset_schedule(spec, graph, precision)
+    return load_schedule(spec, graph, precision)
 
 
 class _progress:

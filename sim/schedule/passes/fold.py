@@ -25,7 +25,7 @@ def fold_batch_norm(schedule: Schedule) -> Schedule:
         conv_kernel = kernels[target]
         kernels[target] = Kernel(
             conv_kernel.name,
-            (_folded(conv_kernel.main_op, kernel.main_op),),
+            (folded(conv_kernel.main_op, kernel.main_op),),
             conv_kernel.algorithm,
             absorbed=(*conv_kernel.absorbed, kernel.main_op.name),
         )
@@ -45,7 +45,7 @@ def _foldable(schedule: Schedule, kernels: tuple[Kernel, ...], kernel: Kernel) -
     return source if only_reader(schedule, kernels, op.inputs[0].name) is not None else None
 
 
-def _folded(conv: Op, per_channel: Op) -> Op:
+def folded(conv: Op, per_channel: Op) -> Op:
     """`conv` with a bias and `per_channel`'s output."""
     params = conv.params
     if not conv.attrs.bias:

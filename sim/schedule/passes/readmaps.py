@@ -10,7 +10,7 @@ The shuffled or scaled tensor never reaches memory.
 
 import attrs
 
-from sim.graph.model import OpKind, Tensor
+from sim.graph.model import Op, OpKind, Tensor
 from sim.schedule.model import Kernel, Schedule
 from sim.schedule.passes.common import only_reader, with_kernels
 
@@ -32,22 +32,29 @@ def fuse_se(schedule: Schedule) -> Schedule:
             and reader is not None
             and _takes_scale(schedule.kernels[reader])
         ):
-            n, c = op.inputs[0].shape[:2]
-            gate = Tensor(f"{op.name}.gate", (n, c, 1, 1))
-            excite = attrs.evolve(op, outputs=(gate,))
-            scale = attrs.evolve(
-                op,
-                name=f"{op.name}.scale",
-                kind=OpKind.MUL,
-                inputs=(op.inputs[0], gate),
-                params=(),
-                attrs=None,
-            )
+            excite, scale = split_se(op)
             kernels += [Kernel(op.name, (excite,)), Kernel(scale.name, (scale,))]
         else:
             kernels.append(kernel)
     split = with_kernels(schedule, kernels)
     return _fuse_into_reader(split, _is_gate_scale)
+
+
+def split_se(op: Op) -> tuple[Op, Op]:
+    """An SE op as its excitation (output: the gate `{name}.gate`) and its scale
+    `{name}.scale`, a mul of the SE input by the gate."""
+    n, c = op.inputs[0].shape[:2]
+    gate = Tensor(f"{op.name}.gate", (n, c, 1, 1))
+    excite = attrs.evolve(op, outputs=(gate,))
+    scale = attrs.evolve(
+        op,
+        name=f"{op.name}.scale",
+        kind=OpKind.MUL,
+        inputs=(op.inputs[0], gate),
+        params=(),
+        attrs=None,
+    )
+    return excite, scale
 
 
 def _is_gate_scale(kernel: Kernel) -> bool:

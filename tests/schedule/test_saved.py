@@ -1,0 +1,86 @@
+"""Saved schedules: save then load gives the same schedule and the same run, bit for bit;
+a file that does not fit its workload is one line and exit 2."""
+
+import json
+
+import pytest
+
+from sim.graph.load import load_workload, workload_names
+from sim.hw.model import Precision
+from sim.schedule.presets import PRESETS, preset_schedule
+from sim.schedule.saved import load_schedule, schedule_data
+from sim.yamlio import dump_yaml, read_yaml
+from tests.test_cli import run_cli
+
+
+@pytest.mark.parametrize("workload", sorted(workload_names()))
+@pytest.mark.parametrize("preset", PRESETS)
+def test_save_then_load_gives_an_equal_schedule(tmp_path, workload, preset):
+    graph = load_workload(workload)
+    schedule = preset_schedule(preset, graph, Precision.FP32)
+    path = tmp_path / "s.yaml"
+    path.write_text(dump_yaml(schedule_data(schedule)))
+    assert load_schedule(path, graph, Precision.FP32) == schedule
+
+
+def test_a_replayed_schedule_gives_the_same_run_json(capsys, tmp_path):
+    plan = tmp_path / "plan.yaml"
+    argv = ("run", "shufflenet_v1_0.5x_g3", "--hw", "pi3", "--quiet", "--json")
+    code, _, _ = run_cli(
+        capsys, *argv, str(tmp_path / "a.json"), "--schedule", "fused", "--save-schedule", str(plan)
+    )
+    assert code == 0
+    code, _, _ = run_cli(capsys, *argv, str(tmp_path / "b.json"), "--schedule", str(plan))
+    assert code == 0
+    a, b = (json.loads((tmp_path / f).read_text()) for f in ("a.json", "b.json"))
+    assert a == b and a["schedule"] == "fused"
+
+
+def _edited(tmp_path, edit) -> str:
+    graph = load_workload("se_block")
+    data = schedule_data(preset_schedule("fused", graph, Precision.FP32))
+    edit(data)
+    path = tmp_path / "bad.yaml"
+    path.write_text(dump_yaml(data))
+    return str(path)
+
+
+def _rename_first(data):
+    data["kernels"][0]["main"] = "nope"
+
+
+def _drop_last(data):
+    data["kernels"].pop()
+
+
+def _twice(data):
+    data["kernels"].append(dict(data["kernels"][0], name="again"))
+
+
+def _other_workload(data):
+    data["workload"] = "resnet18"
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (_rename_first, "unknown op 'nope' (not in workload"),
+        (_drop_last, "is in no kernel"),
+        (_twice, "is in two kernels"),
+        (_other_workload, "saved for workload 'resnet18', not"),
+    ],
+)
+def test_a_schedule_that_does_not_fit_its_workload_is_one_line(capsys, tmp_path, edit, message):
+    path = _edited(tmp_path, edit)
+    code, _, err = run_cli(capsys, "run", "se_block", "--hw", "pi3", "--schedule", path)
+    assert code == 2 and message in err and err.count("\n") == 1
+
+
+def test_the_saved_file_names_ops_and_buffers(tmp_path):
+    graph = load_workload("se_block")
+    path = tmp_path / "s.yaml"
+    path.write_text(dump_yaml(schedule_data(preset_schedule("fused", graph, Precision.FP32))))
+    data = read_yaml(path, ValueError)
+    assert data["schedule"] == "fused" and data["workload"] == graph.name
+    assert {"name", "main", "algorithm"} <= set(data["kernels"][0])
+    assert all(len(v) == 2 for v in data["buffers"].values())
