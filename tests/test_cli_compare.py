@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from sim.cli import main
 
 
@@ -48,3 +50,38 @@ def test_run_takes_a_schedule(capsys):
     data = json.loads(out)
     assert code == 0 and data["schedule"] == "fused"
     assert [k["name"] for k in data["kernels"]][:3] == ["expand", "dw", "se"]
+
+
+def test_compare_prints_markdown_with_a_total_row(capsys):
+    code, out, _ = run_cli(capsys, "compare", "se_block", "--hw", "pi3", "--format", "markdown")
+    lines = out.splitlines()
+    assert code == 0 and lines[0].startswith("Biggest avoidable traffic:")
+    header = "| ops | analytic MB | naive MB | naive ms | fused MB | fused ms |"
+    assert any(line.startswith(header) for line in lines)
+    assert any(line.startswith("| **total** | **19.009** |") for line in lines)
+    assert "┃" not in out
+
+
+def test_compare_quiet_prints_nothing_and_still_writes_json(capsys, tmp_path):
+    path = tmp_path / "c.json"
+    code, out, err = run_cli(
+        capsys, "compare", "se_block", "--hw", "pi3", "-q", "--json", str(path)
+    )
+    assert (code, out, err) == (0, "", "")
+    assert json.loads(path.read_text())["schedules"] == ["naive", "fused"]
+
+
+def test_compare_verbose_adds_a_unit_table_per_schedule(capsys):
+    code, out, _ = run_cli(
+        capsys, "compare", "se_block", "--hw", "pi3", "-v", "--format", "markdown"
+    )
+    assert code == 0
+    assert "**naive: per unit: busy time" in out and "**fused: per unit: busy time" in out
+
+
+def test_compare_help_has_examples(capsys):
+    with pytest.raises(SystemExit):
+        main(["compare", "--help"])
+    out = capsys.readouterr().out
+    assert "examples:\n  python -m sim compare mobilenet --hw pi3" in out
+    assert "--format {table,markdown}" in out and "--quiet" in out and "--verbose" in out

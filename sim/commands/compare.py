@@ -2,18 +2,32 @@
 
 import argparse
 
-from sim.commands.common import add_allow_unknown, add_precision, precision_of
+import attrs
+
+from sim.commands.common import (
+    add_allow_unknown,
+    add_format,
+    add_precision,
+    add_verbosity,
+    precision_of,
+)
+from sim.commands.present import print_reports
 from sim.engine.simulate import simulate
 from sim.errors import ConfigError
 from sim.graph.load import load_workload
 from sim.hw.load import load_hardware
 from sim.outputs import write_json
-from sim.report.compare import compare_json, compare_table
-from sim.report.console import make_console
+from sim.report.compare import compare_json, compare_report
+from sim.report.run import units_report
 from sim.schedule.presets import PRESETS, preset_schedule
 
 NAME = "compare"
 HELP = "simulate a workload under several schedules: DRAM traffic and time per layer group"
+EXAMPLES = """examples:
+  python -m sim compare mobilenet --hw pi3
+  python -m sim compare shufflenet_v1_0.5x_g3 --hw xavier --format markdown
+  python -m sim compare se_block --hw pi3 --schedules fused,naive --verbose
+  python -m sim compare mobilenet --hw pi3 --quiet --json compare.json"""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -31,6 +45,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--json", metavar="PATH", help="write the comparison as JSON ('-' = stdout)"
     )
+    add_format(parser)
+    add_verbosity(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -47,9 +63,13 @@ def run(args: argparse.Namespace) -> int:
     data = compare_json(schedules, results)
     if args.json:
         write_json(args.json, data)
-    if args.json != "-":
-        console = make_console()
-        for line in data["headline"]:
-            console.print(line)
-        console.print(compare_table(data))
+    if not args.quiet and args.json != "-":
+        reports = [compare_report(data)]
+        if args.verbose:
+            reports += [
+                attrs.evolve(report, title=f"{name}: {report.title}")
+                for name, report in zip(names, map(units_report, results))
+            ]
+        print_reports(args.format, [], data["headline"])  # the plain-words headline first
+        print_reports(args.format, reports, [])
     return 0

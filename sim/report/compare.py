@@ -8,11 +8,10 @@ into it). A tensor kept on chip saves its round trip: one store and one load, 2 
 
 from typing import Any
 
-from rich.table import Table
-
 from sim.analytic.estimate import estimate_op
 from sim.engine.simulate import WRITE_BACK_KERNEL, RunResult, graph_ops
 from sim.graph.model import PER_CHANNEL_KINDS, OpKind
+from sim.report.tables import Column, Report, fixed
 from sim.schedule.model import Kernel, Schedule
 
 
@@ -170,34 +169,40 @@ def headline(data: dict[str, Any]) -> list[str]:
     return lines
 
 
-def compare_table(data: dict[str, Any]) -> Table:
+def compare_report(data: dict[str, Any]) -> Report:
+    """Per group of ops: the estimate, then each schedule's simulated DRAM MB and ms, then what
+    the last schedule keeps on chip; the write-back row and the totals last."""
     names = data["schedules"]
-    table = Table(
-        title="per group of ops: estimate, simulated DRAM MB and ms per schedule",
-        header_style="bold",
-        show_footer=True,
-    )
-    table.add_column("ops", footer="total")
-    table.add_column("analytic MB", justify="right", footer=f"{data['analytic_bytes'] / 1e6:,.3f}")
+    columns = [
+        Column("ops", "ops", numeric=False),
+        Column("analytic MB", "analytic_bytes", fixed(3, 1e6)),
+    ]
     for name in names:
-        t = data["totals"][name]
-        table.add_column(f"{name} MB", justify="right", footer=f"{t['dram_bytes'] / 1e6:,.3f}")
-        table.add_column(f"{name} ms", justify="right", footer=f"{t['seconds'] * 1e3:,.3f}")
-    table.add_column(f"kept on chip ({names[-1]}): round trip avoided")
+        columns.append(Column(f"{name} MB", f"{name}.dram_bytes", fixed(3, 1e6)))
+        columns.append(Column(f"{name} ms", f"{name}.seconds", fixed(3, 1e-3)))
+    columns.append(Column(f"kept on chip ({names[-1]}): round trip avoided", "kept", numeric=False))
+    rows = []
     for group in data["groups"]:
         ops = group["ops"]
-        row = [
-            ops[0] + (f" +{len(ops) - 1}" if len(ops) > 1 else ""),
-            f"{group['analytic_bytes'] / 1e6:,.3f}",
-        ]
+        row = {
+            "ops": ops[0] + (f" +{len(ops) - 1}" if len(ops) > 1 else ""),
+            "analytic_bytes": group["analytic_bytes"],
+        }
         for name in names:
-            s = group["schedules"][name]
-            row += [f"{s['dram_bytes'] / 1e6:,.3f}", f"{s['seconds'] * 1e3:,.3f}"]
+            row[f"{name}.dram_bytes"] = group["schedules"][name]["dram_bytes"]
+            row[f"{name}.seconds"] = group["schedules"][name]["seconds"]
         kept = group["kept_on_chip"][names[-1]]
-        row.append(", ".join(f"{k['tensor']} {k['round_trip_bytes'] / 1e3:,.0f} KB" for k in kept))
-        table.add_row(*row)
-    row = [WRITE_BACK_KERNEL, ""]
+        row["kept"] = ", ".join(
+            f"{k['tensor']} {k['round_trip_bytes'] / 1e3:,.0f} KB" for k in kept
+        )
+        rows.append(row)
+    rows.append(
+        {"ops": WRITE_BACK_KERNEL}
+        | {f"{name}.dram_bytes": data["write_back_bytes"][name] for name in names}
+    )
+    total = {"ops": "total", "analytic_bytes": data["analytic_bytes"]}
     for name in names:
-        row += [f"{data['write_back_bytes'][name] / 1e6:,.3f}", ""]
-    table.add_row(*row, "")
-    return table
+        total[f"{name}.dram_bytes"] = data["totals"][name]["dram_bytes"]
+        total[f"{name}.seconds"] = data["totals"][name]["seconds"]
+    title = "per group of ops: estimate, simulated DRAM MB and ms per schedule"
+    return Report(title, tuple(columns), tuple(rows), total)

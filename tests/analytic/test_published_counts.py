@@ -132,6 +132,18 @@ def test_bottleneck_trades_compute_for_traffic():
     assert plain.intensity / bottleneck.intensity > 8
 
 
+def test_depthwise_separable_trades_compute_for_traffic():
+    # SEED.md section 4: splitting the 3x3 conv into depthwise + pointwise cuts compute a lot,
+    # raises traffic, drops intensity; the depthwise part falls below the Pi's ridge (2.67).
+    plain, separable = fp32("conv3x3_256"), fp32("separable_256")
+    assert round(separable.macs / M, 1) == 212.7  # 56*56*256*(9 + 256)
+    assert round(separable.analytic_bytes / MB, 1) == 13.1
+    assert plain.flops / separable.flops > 8
+    assert separable.analytic_bytes > plain.analytic_bytes
+    dw, _ = separable.ops
+    assert dw.intensity < 2.67 < separable.intensity
+
+
 @pytest.mark.parametrize(
     "name",
     ["conv3x3_256", "bottleneck_256", "matmul_1000", "matvec_1000", "shufflenet_v1_0.5x_g3"],
