@@ -22,9 +22,11 @@ from sim.report.run import units_report
 from sim.schedule.presets import PRESETS, preset_schedule
 
 NAME = "compare"
+DEFAULT_SCHEDULES = "naive,fused"
 HELP = "simulate a workload under several schedules: DRAM traffic and time per layer group"
 EXAMPLES = """examples:
   python -m sim compare mobilenet --hw pi3
+  python -m sim compare mobilenet --hw pi3 --schedules naive,fused,tiled
   python -m sim compare shufflenet_v1_0.5x_g3 --hw xavier --format markdown
   python -m sim compare se_block --hw pi3 --schedules fused,naive --verbose
   python -m sim compare mobilenet --hw pi3 --quiet --json compare.json"""
@@ -37,8 +39,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--schedules",
-        default=",".join(PRESETS),
-        help=f"comma-separated presets, the first is the baseline (default: {','.join(PRESETS)})",
+        default=DEFAULT_SCHEDULES,
+        help="comma-separated presets, the first is the baseline "
+        f"(known: {', '.join(PRESETS)}; default: {DEFAULT_SCHEDULES})",
     )
     add_precision(parser)
     add_allow_unknown(parser)
@@ -58,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
     precision = precision_of(args)
     hw = load_hardware(args.hw)
     graph = load_workload(args.workload, allow_unknown=args.allow_unknown)
-    schedules = [preset_schedule(n, graph, precision) for n in names]
+    schedules = [preset_schedule(n, graph, precision, hw) for n in names]
     results = [simulate(s, hw) for s in schedules]
     data = compare_json(schedules, results)
     if args.json:

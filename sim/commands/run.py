@@ -19,7 +19,7 @@ from sim.engine.simulate import simulate
 from sim.graph.load import load_workload
 from sim.graph.model import Graph
 from sim.hw.load import load_hardware
-from sim.hw.model import Precision
+from sim.hw.model import Hardware, Precision
 from sim.outputs import write_text
 from sim.report.console import make_console
 from sim.report.notes import workload_notes
@@ -51,7 +51,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--schedule",
         default="naive",
         metavar="NAME|PATH",
-        help="naive: one kernel per op; fused: every fusion pass; or a schedule YAML saved "
+        help="naive: one kernel per op; fused: every fusion pass; tiled: fused, and conv chains "
+        "tiled where the estimate predicts a saving; or a schedule YAML saved "
         "by --save-schedule, replayed without running any pass (docs/schedules.md)",
     )
     parser.add_argument(
@@ -72,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
     hw = load_hardware(args.hw)
     graph = load_workload(args.workload, allow_unknown=args.allow_unknown)
     notes = workload_notes(graph)
-    schedule = _schedule(args.schedule, graph, precision)
+    schedule = _schedule(args.schedule, graph, precision, hw)
     if args.save_schedule:
         write_text(args.save_schedule, dump_yaml(schedule_data(schedule)))
     with _progress(len(schedule.kernels), shown=not args.quiet) as update:
@@ -81,10 +82,10 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _schedule(spec: str, graph: Graph, precision: Precision) -> Schedule:
+def _schedule(spec: str, graph: Graph, precision: Precision, hw: Hardware) -> Schedule:
     """A preset by name, or a saved schedule by path (a YAML file)."""
     if spec in PRESETS or not spec.endswith((".yaml", ".yml")):
-        return preset_schedule(spec, graph, precision)
+        return preset_schedule(spec, graph, precision, hw)
     return load_schedule(spec, graph, precision)
 
 

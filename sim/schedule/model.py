@@ -3,9 +3,9 @@
 The schedule is a value: passes rewrite it into a new one, and it can be saved and replayed.
 """
 
-from attrs import define, field
+from attrs import converters, define, field
 
-from sim.graph.model import CONV_ALGORITHMS, Graph, Op, Tensor
+from sim.graph.model import CONV_ALGORITHMS, CONV_KINDS, Graph, Op, Tensor
 from sim.hw.model import Precision
 
 
@@ -43,6 +43,11 @@ class Kernel:
     of a residual). Each op consumes the previous one's output, which never reaches memory.
     `absorbed` names graph ops this kernel performs without running them: a batch-norm,
     scale or bias folded into the main op's parameters, a concat or split done by placement.
+
+    With a `tile` (rows, columns of the last op's output), the kernel is a tiled chain of
+    convs: its `stages` (each conv with the elementwise ops after it) run tile by tile, each
+    tile computing the rows and columns of every stage's output that the next stage needs
+    (halo included); `main` is the last conv.
     """
 
     name: str
@@ -50,6 +55,19 @@ class Kernel:
     algorithm: str = Algorithm.AUTO
     main: int = 0
     absorbed: tuple[str, ...] = field(default=(), converter=tuple)
+    tile: tuple[int, int] | None = field(default=None, converter=converters.optional(tuple))
+
+    @property
+    def stages(self) -> tuple["Kernel", ...]:
+        """The convs of a tiled chain, each with its epilogue, as kernels; else itself."""
+        if self.tile is None:
+            return (self,)
+        starts = [i for i, op in enumerate(self.ops) if op.kind in CONV_KINDS]
+        ends = [*starts[1:], len(self.ops)]
+        return tuple(
+            Kernel(f"{self.name}/{self.ops[s].name}", self.ops[s:e], self.ops[s].attrs.algorithm)
+            for s, e in zip(starts, ends, strict=True)
+        )
 
     @property
     def main_op(self) -> Op:

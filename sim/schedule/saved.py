@@ -3,8 +3,9 @@
 The file names ops, never redefines them: each kernel lists its main op, its prologue and
 epilogue ops and the ops it absorbed; loading takes the ops from the workload and redoes the
 rewrites the names imply (a batch-norm absorbed by a conv is folded into it, `se.scale` is
-SE op `se`'s scale and `se` then its excitation). Buffers are replayed as saved. A file made
-for another workload, or naming an op the workload lacks, misses or repeats, is refused.
+SE op `se`'s scale and `se` then its excitation); a tiled chain also has its `tile`.
+Buffers are replayed as saved. A file made for another workload, or naming an op the
+workload lacks, misses or repeats, is refused.
 """
 
 import hashlib
@@ -43,6 +44,8 @@ def schedule_data(schedule: Schedule) -> dict[str, Any]:
         if k.absorbed:
             entry["absorbed"] = list(k.absorbed)
         entry["algorithm"] = k.algorithm
+        if k.tile is not None:
+            entry["tile"] = list(k.tile)
         kernels.append(entry)
     return {
         "version": VERSION,
@@ -100,9 +103,16 @@ def _kernel_entry(path: str, item: Any, file: str) -> dict[str, Any]:
         "main": len(prologue),
         "absorbed": f.get("absorbed", _names, default=[]),
         "algorithm": f.get("algorithm", as_str),
+        "tile": f.get("tile", _tile, default=None),
     }
     f.done()
     return entry
+
+
+def _tile(value: Any) -> tuple[int, int]:
+    if not isinstance(value, list) or len(value) != 2:
+        raise ValueError(f"expected [rows, columns], got {value!r}")
+    return as_int(value[0], minimum=1), as_int(value[1], minimum=1)
 
 
 def _names(value: Any) -> list[str]:
@@ -152,25 +162,31 @@ def _kernel(entry: dict, graph: Graph, names: set[str], top: Fields) -> Kernel:
         elif name != op.name:
             op = split_se(op)[1]
         ops.append(op)
-    main = ops[entry["main"]]
     for name in entry["absorbed"]:
         absorbed = graph.op(name)
         if absorbed.kind in PER_CHANNEL_KINDS:
-            if main.kind not in CONV_KINDS or absorbed.inputs[0] != main.outputs[0]:
+            into = [i for i, op in enumerate(ops) if op.outputs[0] == absorbed.inputs[0]]
+            if not into or ops[into[0]].kind not in CONV_KINDS:
                 raise ScheduleError(
-                    f"kernel {entry['name']}: cannot fold {name} into {main.name}",
+                    f"kernel {entry['name']}: cannot fold {name} into a conv it runs",
                     file=top.file,
                     place=entry["path"],
                 )
-            main = folded(main, absorbed)
+            ops[into[0]] = folded(ops[into[0]], absorbed)
         elif absorbed.kind not in (OpKind.CONCAT, OpKind.SPLIT):
             raise ScheduleError(
                 f"kernel {entry['name']}: cannot absorb {absorbed.kind.value} {name}",
                 file=top.file,
                 place=entry["path"],
             )
-    ops[entry["main"]] = main
-    return Kernel(entry["name"], tuple(ops), entry["algorithm"], entry["main"], entry["absorbed"])
+    return Kernel(
+        entry["name"],
+        tuple(ops),
+        entry["algorithm"],
+        entry["main"],
+        entry["absorbed"],
+        entry["tile"],
+    )
 
 
 def _buffers(

@@ -3,7 +3,8 @@
 `kernel_tiles` checks the kernel, then dispatches on its op's kind (and, for conv2d, on the
 kernel's algorithm) to a generator of byte ranges in program order; `TileBuilder` turns the
 ranges into tiles of collapsed line accesses. A fused kernel runs its main op's generator
-with the prologue applied on its reads and the epilogue before its stores (fused.py).
+with the prologue applied on its reads and the epilogue before its stores (fused.py); a
+tiled chain runs each stage's generator tile by tile (tiled.py).
 """
 
 import itertools
@@ -25,6 +26,7 @@ from sim.trace.model import Tile
 from sim.trace.pool import pool_ranges
 from sim.trace.se import se_ranges
 from sim.trace.stream import Ranges, TileBuilder
+from sim.trace.tiled import tiled_ranges
 from sim.trace.winograd import winograd_ranges
 
 __all__ = ["Tile", "kernel_tiles", "register_tile"]
@@ -34,14 +36,22 @@ PROLOGUE_KINDS = frozenset({OpKind.CHANNEL_SHUFFLE, OpKind.MUL})
 
 def kernel_tiles(kernel: Kernel, schedule: Schedule, hw: Hardware) -> Iterator[Tile]:
     """The tiles of `kernel` in program order; ScheduleError if it cannot be traced."""
-    _check_fusion(kernel)
-    op = kernel.main_op
-    _check_algorithm(kernel, op)
+    for stage in kernel.stages:
+        _check_fusion(stage)
+        _check_algorithm(stage, stage.main_op)
     ctx = Context.of(kernel, schedule, hw)
-    ranges = _ranges(op, kernel.algorithm, ctx)
+    if kernel.tile is not None:
+        return _tiles(tiled_ranges(ctx, _kernel_ranges), ctx)
+    return _tiles(_kernel_ranges(ctx), ctx)
+
+
+def _kernel_ranges(ctx: Context) -> Iterator[Ranges]:
+    """The ranges of one untiled kernel: its main op's generator, with its epilogue."""
+    op, algorithm = ctx.kernel.main_op, ctx.kernel.algorithm
+    ranges = _ranges(op, algorithm, ctx)
     if ctx.epilogue is not None:
-        ranges = _with_epilogue(ranges, op, kernel.algorithm, ctx)
-    return _tiles(ranges, ctx)
+        ranges = _with_epilogue(ranges, op, algorithm, ctx)
+    return ranges
 
 
 def _with_epilogue(ranges, op: Op, algorithm: str, ctx: Context) -> Iterator[Ranges]:

@@ -6,6 +6,7 @@ import json
 import pytest
 
 from sim.graph.load import load_workload, workload_names
+from sim.hw.load import load_hardware
 from sim.hw.model import Precision
 from sim.schedule.presets import PRESETS, preset_schedule
 from sim.schedule.saved import load_schedule, schedule_data
@@ -17,7 +18,7 @@ from tests.test_cli import run_cli
 @pytest.mark.parametrize("preset", PRESETS)
 def test_save_then_load_gives_an_equal_schedule(tmp_path, workload, preset):
     graph = load_workload(workload)
-    schedule = preset_schedule(preset, graph, Precision.FP32)
+    schedule = preset_schedule(preset, graph, Precision.FP32, load_hardware("pi3"))
     path = tmp_path / "s.yaml"
     path.write_text(dump_yaml(schedule_data(schedule)))
     assert load_schedule(path, graph, Precision.FP32) == schedule
@@ -25,15 +26,15 @@ def test_save_then_load_gives_an_equal_schedule(tmp_path, workload, preset):
 
 def test_a_replayed_schedule_gives_the_same_run_json(capsys, tmp_path):
     plan = tmp_path / "plan.yaml"
-    argv = ("run", "shufflenet_v1_0.5x_g3", "--hw", "pi3", "--quiet", "--json")
+    argv = ("run", "conv_chain_16x16", "--hw", "pi3", "--quiet", "--json")
     code, _, _ = run_cli(
-        capsys, *argv, str(tmp_path / "a.json"), "--schedule", "fused", "--save-schedule", str(plan)
+        capsys, *argv, str(tmp_path / "a.json"), "--schedule", "tiled", "--save-schedule", str(plan)
     )
     assert code == 0
     code, _, _ = run_cli(capsys, *argv, str(tmp_path / "b.json"), "--schedule", str(plan))
     assert code == 0
     a, b = (json.loads((tmp_path / f).read_text()) for f in ("a.json", "b.json"))
-    assert a == b and a["schedule"] == "fused"
+    assert a == b and a["schedule"] == "tiled"
 
 
 def _edited(tmp_path, edit) -> str:

@@ -2,7 +2,8 @@
 
 Each keeps the schedule valid (verify.py checks it after every pass in the tests) and
 re-places the buffers for its kernels; `reuse_buffers` comes last because placement is
-where liveness is known.
+where liveness is known. `tile_chains` tiles only the chains it is given (none by default):
+the `tiled` preset gives it the ones its estimate picks (presets.py).
 """
 
 import attrs
@@ -13,6 +14,7 @@ from sim.schedule.passes.concat import place_concat
 from sim.schedule.passes.epilogue import fuse_epilogues
 from sim.schedule.passes.fold import fold_batch_norm
 from sim.schedule.passes.readmaps import fuse_se, fuse_shuffle
+from sim.schedule.passes.tiling import tile_chains
 
 
 def reuse_buffers(schedule: Schedule) -> Schedule:
@@ -31,6 +33,7 @@ PASSES = (
     fuse_shuffle,
     fuse_epilogues,
     place_concat,
+    tile_chains,
     reuse_buffers,
 )
 

@@ -1,0 +1,91 @@
+"""The tiles of a tiled conv chain: what each stage computes for one tile of the output.
+
+Going back from a tile of the last stage's output, each stage's conv needs a region of its
+input: output rows [y0, y1) of a conv (kernel k, stride s, dilation d, top pad p) read input
+rows [y0*s - p, (y1-1)*s - p + (k-1)*d + 1), clipped to the tensor; what lies outside is
+padding. That region is the previous stage's output for this tile: neighbouring tiles'
+regions overlap (the halo), and the overlap is computed once per tile that needs it.
+A stage's tile is its ops on the region: the conv on the input region, with the pads the
+clipping left, then its epilogue; every tensor is renamed `name@tile`.
+"""
+
+from collections.abc import Iterator
+
+import attrs
+from attrs import define
+
+from sim.analytic.counts import flops
+from sim.graph.model import ConvAttrs, Op, Tensor
+from sim.schedule.model import Kernel
+
+TILE_SUFFIX = "@tile"
+
+
+@define(frozen=True)
+class Region:
+    """Rows [start, end) and columns [start, end) of a tensor's planes."""
+
+    rows: tuple[int, int]
+    cols: tuple[int, int]
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.rows[1] - self.rows[0], self.cols[1] - self.cols[0]
+
+
+@define(frozen=True)
+class StageTile:
+    """One stage on one tile: its ops on the regions, the input region it reads, the output
+    region it writes."""
+
+    ops: tuple[Op, ...]
+    input: Region
+    output: Region
+
+
+def chain_tiles(kernel: Kernel) -> Iterator[tuple[StageTile, ...]]:
+    """For each tile of the output, row-major, every stage's part of it, first stage first."""
+    stages = kernel.stages
+    _, _, height, width = stages[-1].outputs[0].shape
+    th, tw = kernel.tile
+    for y0 in range(0, height, th):
+        for x0 in range(0, width, tw):
+            out = Region((y0, min(y0 + th, height)), (x0, min(x0 + tw, width)))
+            parts = []
+            for stage in reversed(stages):
+                parts.append(_stage_tile(stage, out))
+                out = parts[-1].input
+            yield tuple(reversed(parts))
+
+
+def halo_flops(kernel: Kernel) -> int:
+    """FLOPs the tiles compute beyond the ops themselves: the recomputed halo."""
+    tiled = sum(flops(op) for tile in chain_tiles(kernel) for part in tile for op in part.ops)
+    return tiled - sum(flops(op) for op in kernel.ops)
+
+
+def _span(attrs_: ConvAttrs, out: tuple[int, int], size: int, axis: int):
+    """The clipped input span output span `out` reads along `axis`, and the pads around it."""
+    k, s, d, p = attrs_.kernel[axis], attrs_.stride[axis], attrs_.dilation[axis], attrs_.pads[axis]
+    lo = out[0] * s - p
+    hi = (out[1] - 1) * s - p + (k - 1) * d + 1
+    return (max(lo, 0), min(hi, size)), max(0, -lo), max(0, hi - size)
+
+
+def _stage_tile(stage: Kernel, out: Region) -> StageTile:
+    conv = stage.main_op
+    n, c, h, w = conv.inputs[0].shape
+    rows, top, bottom = _span(conv.attrs, out.rows, h, 0)
+    cols, left, right = _span(conv.attrs, out.cols, w, 1)
+    region = Region(rows, cols)
+    source = Tensor(conv.inputs[0].name + TILE_SUFFIX, (n, c, *region.shape))
+    ops = []
+    for op in stage.ops:
+        result = op.outputs[0]
+        y = Tensor(result.name + TILE_SUFFIX, (n, result.shape[1], *out.shape))
+        changed = {"inputs": (source,), "outputs": (y,)}
+        if op is conv:
+            changed["attrs"] = attrs.evolve(op.attrs, pads=(top, left, bottom, right))
+        ops.append(attrs.evolve(op, **changed))
+        source = y
+    return StageTile(tuple(ops), region, out)

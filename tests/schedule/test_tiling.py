@@ -1,0 +1,84 @@
+"""Spatial tiling of conv chains: the halo recomputed, counted by hand; the intermediate kept
+off the memory; tiles too large for the cache save less; the estimate's choice on pi3."""
+
+import pytest
+
+from sim.engine.simulate import simulate
+from sim.graph.load import load_workload
+from sim.hw.load import load_hardware
+from sim.hw.model import Precision
+from sim.schedule.passes import tile_chains
+from sim.schedule.presets import preset_schedule
+from sim.schedule.tiles import chain_tiles, halo_flops
+from tests.schedule.util import kernel_ops, naive, on_chip, run_passes
+
+PI3 = load_hardware("pi3")
+# conv1: 4 -> 192 channels, 3x3; relu1 after it. An 8x8 tile of conv2's 16x16 output needs
+# 9x9 of conv1's output (the image's edge is padding on two sides of every quadrant): 4 x 81
+# = 324 positions computed instead of 256, so 68 recomputed, each 2 x 9 x 4 x 192 FLOPs of
+# conv1 and 192 of relu1.
+HAND_HALO_FLOPS = 68 * (2 * 9 * 4 * 192 + 192)
+
+
+def _chain():
+    fused = preset_schedule("fused", load_workload("conv_chain_16x16"), Precision.FP32)
+    return fused, tile_chains(fused, {"conv1": (8, 8)})
+
+
+def _dram_bytes(schedule) -> int:
+    result = simulate(schedule, PI3)
+    return result.total("dram_read_bytes") + result.total("dram_write_bytes")
+
+
+def test_a_chain_becomes_one_kernel_and_its_intermediate_gets_no_memory():
+    fused, tiled = _chain()
+    run_passes(fused, [lambda s: tile_chains(s, {"conv1": (8, 8)})])  # verifies
+    assert kernel_ops(tiled) == [["conv1", "relu1", "conv2", "relu2"]]
+    assert "relu1" in on_chip(tiled) and "relu1" not in tiled.buffers
+    assert "relu1" in fused.buffers
+
+
+def test_the_halo_recompute_equals_the_hand_count():
+    fused, tiled = _chain()
+    assert halo_flops(tiled.kernels[0]) == HAND_HALO_FLOPS
+    executed = simulate(tiled, PI3).total("flops") - simulate(fused, PI3).total("flops")
+    assert executed == HAND_HALO_FLOPS
+
+
+def test_an_interior_tile_needs_a_10x10_producer_tile():
+    s = naive(
+        {"x": [1, 2, 24, 24]},
+        [
+            {"op": "conv2d", "name": "c1", "channels": 4, "kernel": 3, "pad": 1},
+            {"op": "conv2d", "name": "c2", "channels": 4, "kernel": 3, "pad": 1},
+        ],
+    )
+    tiles = list(chain_tiles(tile_chains(s, {"c1": (8, 8)}).kernels[0]))
+    assert len(tiles) == 9
+    assert [t[1].input.shape for t in tiles] == [
+        (9, 9), (9, 10), (9, 9), (10, 9), (10, 10), (10, 9), (9, 9), (9, 10), (9, 9)
+    ]  # fmt: skip
+    assert tiles[4][1].ops[0].attrs.pads == (0, 0, 0, 0)  # inside: no padding
+    assert tiles[0][0].ops[0].attrs.pads == (1, 1, 0, 0)
+
+
+def test_tiles_that_fit_avoid_the_intermediate_round_trip_and_too_large_ones_do_not():
+    fused, tiled = _chain()
+    round_trip = 2 * fused.buffers["relu1"].size_bytes
+    assert _dram_bytes(tiled) < _dram_bytes(fused) - round_trip
+    whole = tile_chains(fused, {"conv1": (16, 16)})  # one tile: 192 KiB, over the share
+    assert _dram_bytes(whole) > _dram_bytes(tiled) + round_trip
+
+
+def test_the_tiled_preset_tiles_the_chain_on_pi3_in_bands_of_whole_rows():
+    tiled = preset_schedule("tiled", load_workload("conv_chain_16x16"), Precision.FP32, PI3)
+    assert [k.tile for k in tiled.kernels] == [(8, 16)]
+
+
+@pytest.mark.parametrize("workload", ["mobilenet"])
+def test_tiled_moves_no_more_dram_bytes_than_fused_on_pi3(workload):
+    graph = load_workload(workload)
+    fused = preset_schedule("fused", graph, Precision.FP32)
+    tiled = preset_schedule("tiled", graph, Precision.FP32, PI3)
+    assert any(k.tile for k in tiled.kernels)
+    assert _dram_bytes(tiled) <= _dram_bytes(fused)
