@@ -3,7 +3,8 @@ to each schedule's simulated DRAM traffic and time, and what each schedule keeps
 
 A *group* is the smallest set of graph ops that every compared schedule runs as whole
 kernels (a fused kernel of one schedule is a group; the single-op kernels of naive fall
-into it). A tensor kept on chip saves its round trip: one store and one load, 2 x its bytes.
+into it). A tensor kept on chip saves its round trip: one store and one load, 2 x its bytes;
+a tiled chain pays for it with `halo_flops`, the producer rows its tiles recompute.
 """
 
 from typing import Any
@@ -13,6 +14,7 @@ from sim.engine.simulate import WRITE_BACK_KERNEL, RunResult, graph_ops
 from sim.graph.model import PER_CHANNEL_KINDS, OpKind
 from sim.report.tables import Column, Report, fixed
 from sim.schedule.model import Kernel, Schedule
+from sim.schedule.tiles import halo_flops
 
 
 def _groups(schedules: list[Schedule]) -> list[list[str]]:
@@ -42,8 +44,14 @@ def kept_on_chip(kernel: Kernel, schedule: Schedule) -> list[dict[str, Any]]:
     bytes of the round trip avoided."""
     es = schedule.precision.bytes
     graph = schedule.graph
+    links = {stage.outputs[0].name for stage in kernel.stages[:-1]}
+    tiled = f"tiled {kernel.tile[0]}x{kernel.tile[1]}" if kernel.tile else ""
     kept = [
-        {"tensor": t.name, "how": "fused", "round_trip_bytes": 2 * t.elements * es}
+        {
+            "tensor": t.name,
+            "how": tiled if t.name in links else "fused",
+            "round_trip_bytes": 2 * t.elements * es,
+        }
         for t in kernel.on_chip
         if not t.name.endswith(".gate")
     ]
@@ -99,6 +107,9 @@ def compare_json(schedules: list[Schedule], results: list[RunResult]) -> dict[st
                 "dram_write_bytes": sum(k.dram_write_bytes for k in mine),
                 "dram_bytes": sum(k.dram_bytes for k in mine),
                 "flops": sum(k.flops for k in mine),
+                "halo_flops": sum(
+                    halo_flops(kernels[k.name]) for k in mine if kernels[k.name].tile
+                ),
                 "cycles": sum(k.cycles for k in mine),
                 "seconds": sum(k.cycles for k in mine) / clock,
             }
@@ -195,6 +206,9 @@ def compare_report(data: dict[str, Any]) -> Report:
         row["kept"] = ", ".join(
             f"{k['tensor']} {k['round_trip_bytes'] / 1e3:,.0f} KB" for k in kept
         )
+        halo = group["schedules"][names[-1]]["halo_flops"]
+        if halo:
+            row["kept"] += f"; halo recompute +{halo / 1e6:,.2f} MFLOP"
         rows.append(row)
     rows.append(
         {"ops": WRITE_BACK_KERNEL}
