@@ -29,7 +29,8 @@ def write_bytes(path: str, data: bytes) -> None:
     target = Path(path)
     directory = target.parent if str(target.parent) else Path(".")
     if not directory.is_dir():
-        raise ConfigError(f"directory {str(directory)!r} does not exist", file=path)
+        problem = "is not a directory" if directory.exists() else "does not exist"
+        raise ConfigError(f"directory {str(directory)!r} {problem}", file=path)
     try:
         fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{target.name}.", suffix=".tmp")
     except OSError as exc:

@@ -30,6 +30,8 @@ def resolve(spec: str, folder: str, what: str, error: type[SimError]) -> Path:
     if spec in known and not path.is_file():
         return known[spec]  # a name may hold a dot: shufflenet_v1_0.5x_g3
     if path.suffix or "/" in spec or path.exists():
+        if path.is_dir():
+            raise error(f"is a directory, not a {what} file", file=spec)
         if not path.is_file():
             raise error(f"no such {what} file{_file_hint(path)}", file=spec)
         return path

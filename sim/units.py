@@ -6,10 +6,10 @@ decimal prefixes (KB, MB, GB) powers of 1000, as in SEED.md where MB = 10^6 byte
 
 import re
 
-_DECIMAL = {"": 1, "K": 10**3, "M": 10**6, "G": 10**9, "T": 10**12}
-_BINARY = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40}
+_DECIMAL = {"": 1, "K": 10**3, "M": 10**6, "G": 10**9, "T": 10**12, "P": 10**15, "E": 10**18}
+_BINARY = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60}
 _NUMBER = r"(?P<num>[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)"
-_SIZE = re.compile(rf"^{_NUMBER}\s*(?P<prefix>Ki|Mi|Gi|Ti|K|M|G|T|k)?(?P<unit>B|bit)?$")
+_SIZE = re.compile(rf"^{_NUMBER}\s*(?P<prefix>[KMGTPE]i|[KMGTPEk])?(?P<unit>B|bit)?$")
 _RATE = re.compile(rf"^{_NUMBER}\s*(?P<prefix>Ki|Mi|Gi|Ti|K|M|G|T|k)?B/s$")
 _FREQ = re.compile(rf"^{_NUMBER}\s*(?P<prefix>k|K|M|G)?Hz$")
 _TIME = re.compile(rf"^{_NUMBER}\s*(?P<unit>s|ms|us|ns|ps)$")

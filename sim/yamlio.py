@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 
 from sim.errors import SimError
+from sim.paths import closest
 
 _MISSING = object()
 
@@ -73,7 +74,9 @@ class Fields:
         self._known.append(key)
         if key not in self.data or self.data[key] is None:
             if default is _MISSING:
-                raise self.fail(f"missing required field '{key}'")
+                typo = closest(key, (k for k in self.data if isinstance(k, str) and k != key))
+                hint = f" (unknown field '{typo}' given: a misspelling?)" if typo else ""
+                raise self.fail(f"missing required field '{key}'{hint}")
             return default
         value = self.data[key]
         if convert is None:

@@ -21,6 +21,8 @@ from sim.units import (
         ("8.8MB", 8_800_000),  # MB = 10^6 bytes, as SEED.md uses it
         ("128bit", 16),
         (4096, 4096),
+        ("1EB", 10**18),  # parsed, so that the cache model can refuse it with a reason
+        ("2PiB", 2**51),
     ],
 )
 def test_sizes(text, expected):

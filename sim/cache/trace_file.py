@@ -26,6 +26,8 @@ NPY_FIELDS = ("address", "is_write", "size")
 
 def read_trace(path: str) -> Accesses:
     """The accesses in `path`: `.npy` by suffix, din text (or `.gz`) otherwise."""
+    if Path(path).is_dir():
+        raise TraceError("is a directory, not a trace file", file=path)
     if not Path(path).is_file():
         raise TraceError("no such trace file", file=path)
     if path.endswith(".npy"):

@@ -43,7 +43,7 @@ def figure_path(path: str) -> str:
     try:
         check_figure_path(path)
     except SimError as exc:
-        raise argparse.ArgumentTypeError(exc.reason) from None
+        raise argparse.ArgumentTypeError(str(exc)) from None
     return path
 
 

@@ -16,6 +16,7 @@ from sim.cache import make_hierarchy
 from sim.cache.stats import HierarchyStats, LevelStats
 from sim.engine.costs import TileCost, dram_cycles, tile_cost
 from sim.engine.timing import Timing, run_timing
+from sim.errors import WorkloadError
 from sim.graph.model import Graph, Op
 from sim.hw.model import Hardware, Precision
 from sim.schedule.model import Kernel, Schedule
@@ -113,6 +114,20 @@ class _Tally:
 
 
 WRITE_BACK_KERNEL = "(write-back)"
+MAX_TENSOR_BYTES = 2**30  # larger tensors take too long to replay line by line
+
+
+def _check_simulable(graph: Graph, precision: Precision) -> None:
+    """Refuse a tensor too large to replay (analyze still estimates it)."""
+    for op in graph.ops:
+        for tensor in (*op.inputs, *op.params, *op.outputs):
+            n_bytes = tensor.elements * precision.bytes
+            if n_bytes > MAX_TENSOR_BYTES:
+                raise WorkloadError(
+                    f"tensor {tensor.name} of op {op.name} is {n_bytes:,} B; at most "
+                    f"{MAX_TENSOR_BYTES:,} B (1 GiB) per tensor can be simulated",
+                    place=f"workload {graph.name}",
+                )
 
 
 def simulate(
@@ -123,8 +138,9 @@ def simulate(
     With caches, the dirty lines left at the end are written back by one more kernel,
     WRITE_BACK_KERNEL, so that every byte that reaches DRAM is counted and timed.
     """
-    hierarchy = make_hierarchy(hw.caches) if caches and hw.caches else None
     precision = schedule.precision
+    _check_simulable(schedule.graph, precision)
+    hierarchy = make_hierarchy(hw.caches) if caches and hw.caches else None
     replays: list[tuple[str, list[TileCost], _Tally]] = []
     for index, kernel in enumerate(schedule.kernels):
         kind = kernel.main_op.kind.value

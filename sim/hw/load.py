@@ -72,10 +72,12 @@ def parse_hardware(data, file: str) -> Hardware:
         if kind == "dram":
             dram = _dram(level)
         elif kind == "registers":
-            registers = RegisterFile(
-                count=level.get("count", lambda v: as_int(v, minimum=1)),
-                width_bytes=level.get("width", _positive_bytes),
-            )
+            count = level.get("count", lambda v: as_int(v, minimum=1))
+            width_bytes = level.get("width", _positive_bytes)
+            try:
+                registers = RegisterFile(count=count, width_bytes=width_bytes)
+            except ValueError as exc:
+                raise level.fail(str(exc), "count") from None
             level.get("name", as_str, default="registers")
         else:
             caches.append(_cache(level))

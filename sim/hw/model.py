@@ -39,6 +39,9 @@ def _positive(instance, attribute, value) -> None:
         raise ValueError(f"{attribute.name} must be positive, got {value}")
 
 
+MAX_CACHE_LINES = 2**22  # 256 MiB of 64 B lines; the cache model keeps arrays per line
+
+
 @define(frozen=True)
 class CacheLevel:
     """One cache level as one core sees it.
@@ -62,6 +65,12 @@ class CacheLevel:
     seed: int = 0
 
     def __attrs_post_init__(self) -> None:
+        lines = self.size_bytes // self.line_bytes
+        if lines > MAX_CACHE_LINES:
+            raise ValueError(
+                f"size {self.size_bytes:,} B is {lines:,} lines of {self.line_bytes} B; at most "
+                f"{MAX_CACHE_LINES:,} lines per level can be simulated"
+            )
         set_bytes = self.line_bytes * self.ways
         if self.size_bytes % set_bytes:
             raise ValueError(
@@ -101,9 +110,18 @@ class FlopsPerCycle:
         return getattr(self, precision.value)
 
 
+MAX_REGISTERS = 2**23  # V100's 5.2 M fit; register blocking enumerates tile widths up to it
+
+
+def _simulable_count(instance, attribute, value) -> None:
+    _positive(instance, attribute, value)
+    if value > MAX_REGISTERS:
+        raise ValueError(f"at most {MAX_REGISTERS:,} registers can be simulated, got {value:,}")
+
+
 @define(frozen=True)
 class RegisterFile:
-    count: int = field(validator=_positive)
+    count: int = field(validator=_simulable_count)
     width_bytes: int = field(validator=_positive)
 
     @property
