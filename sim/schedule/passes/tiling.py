@@ -13,9 +13,9 @@ never reaches memory; the producer's halo rows and columns are recomputed per ti
   its halo included) and the last stage's output region;
 - kept: the intermediate's round trip avoided, 2 x its bytes (one store, one load);
 - paid: the weights of both convs re-read once per extra tile unless they fit in the share
-  next to the working set, the input halo re-read (input regions summed over tiles
-  minus the input), and the halo FLOPs at the device's DRAM bytes per peak FLOP (the
-  traffic that takes as long as the recompute);
+  next to the working set, and the halo FLOPs at the device's DRAM bytes per peak FLOP (the
+  traffic that takes as long as the recompute). The input rows a band shares with the band
+  before it were just read by it, inside a working set that fits: they are not counted;
 - a chain is tiled if kept > paid, the chains with the largest kept - paid first.
 """
 
@@ -52,7 +52,6 @@ class ChainEstimate:
     tiles: int
     kept_bytes: int
     weights_reread_bytes: int
-    input_halo_bytes: int
     halo_flops: int
     paid_bytes: float
 
@@ -116,18 +115,15 @@ def estimate(first: Kernel, second: Kernel, budget: Budget, es: int) -> ChainEst
         if working > budget.share_bytes:
             continue
         weights = sum(t.elements for op in kernel.ops for t in op.params) * es
-        inputs = sum(p[0].ops[0].inputs[0].elements for p in parts) * es
         extra = halo_flops(kernel)
         reread = (len(parts) - 1) * weights if working + weights > budget.share_bytes else 0
-        input_halo = inputs - first.main_op.inputs[0].elements * es
         return ChainEstimate(
             tile,
             len(parts),
             2 * first.outputs[0].elements * es,
             reread,
-            input_halo,
             extra,
-            reread + input_halo + extra * budget.bytes_per_flop,
+            reread + extra * budget.bytes_per_flop,
         )
     return None
 
