@@ -59,14 +59,21 @@ class Kernel:
 
     @property
     def stages(self) -> tuple["Kernel", ...]:
-        """The convs of a tiled chain, each with its epilogue, as kernels; else itself."""
+        """The convs of a tiled chain, each with its epilogue (the first also with the
+        kernel's prologue), as kernels; else the kernel itself."""
         if self.tile is None:
             return (self,)
-        starts = [i for i, op in enumerate(self.ops) if op.kind in CONV_KINDS]
-        ends = [*starts[1:], len(self.ops)]
+        mains = [i for i, op in enumerate(self.ops) if op.kind in CONV_KINDS]
+        starts = [0, *mains[1:]]
+        ends = [*mains[1:], len(self.ops)]
         return tuple(
-            Kernel(f"{self.name}/{self.ops[s].name}", self.ops[s:e], self.ops[s].attrs.algorithm)
-            for s, e in zip(starts, ends, strict=True)
+            Kernel(
+                f"{self.name}/{self.ops[m].name}",
+                self.ops[s:e],
+                self.ops[m].attrs.algorithm,
+                m - s,
+            )
+            for s, m, e in zip(starts, mains, ends, strict=True)
         )
 
     @property

@@ -5,8 +5,9 @@ input: output rows [y0, y1) of a conv (kernel k, stride s, dilation d, top pad p
 rows [y0*s - p, (y1-1)*s - p + (k-1)*d + 1), clipped to the tensor; what lies outside is
 padding. That region is the previous stage's output for this tile: neighbouring tiles'
 regions overlap (the halo), and the overlap is computed once per tile that needs it.
-A stage's tile is its ops on the region: the conv on the input region, with the pads the
-clipping left, then its epilogue; every tensor is renamed `name@tile`.
+A stage's tile is its ops on the regions: its prologue and conv on the input region (the
+conv with the pads the clipping left), its epilogue on the output region; every tensor with
+the planes of a region (not an SE gate) is renamed `name@tile`.
 """
 
 from collections.abc import Iterator
@@ -74,18 +75,26 @@ def _span(attrs_: ConvAttrs, out: tuple[int, int], size: int, axis: int):
 
 def _stage_tile(stage: Kernel, out: Region) -> StageTile:
     conv = stage.main_op
-    n, c, h, w = conv.inputs[0].shape
+    h, w = conv.inputs[0].shape[2:]
     rows, top, bottom = _span(conv.attrs, out.rows, h, 0)
     cols, left, right = _span(conv.attrs, out.cols, w, 1)
     region = Region(rows, cols)
-    source = Tensor(conv.inputs[0].name + TILE_SUFFIX, (n, c, *region.shape))
     ops = []
-    for op in stage.ops:
-        result = op.outputs[0]
-        y = Tensor(result.name + TILE_SUFFIX, (n, result.shape[1], *out.shape))
-        changed = {"inputs": (source,), "outputs": (y,)}
+    for index, op in enumerate(stage.ops):
+        side = (conv.outputs[0], out) if index >= stage.main else (conv.inputs[0], region)
+        changed = {
+            "inputs": tuple(_part(t, *side) for t in op.inputs),
+            "outputs": tuple(_part(t, *side) for t in op.outputs),
+        }
         if op is conv:
+            changed["inputs"] = (_part(op.inputs[0], conv.inputs[0], region),)
             changed["attrs"] = attrs.evolve(op.attrs, pads=(top, left, bottom, right))
         ops.append(attrs.evolve(op, **changed))
-        source = y
     return StageTile(tuple(ops), region, out)
+
+
+def _part(tensor: Tensor, like: Tensor, region: Region) -> Tensor:
+    """`tensor`'s part in `region` if it has the planes of `like`; else the whole (a gate)."""
+    if len(tensor.shape) != 4 or tensor.shape[2:] != like.shape[2:]:
+        return tensor
+    return Tensor(tensor.name + TILE_SUFFIX, (*tensor.shape[:2], *region.shape))

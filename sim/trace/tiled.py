@@ -5,9 +5,10 @@
 
 Each stage's tile is an op of its own (a conv on the input region, with the pads clipping
 left, and its epilogue), traced by the ordinary generator in a schedule where:
-- the first stage's input and the last stage's output are regions of tensors in memory: the
-  generator addresses them as if they were contiguous, at a virtual base, and `remap` moves
-  every range to the region's rows inside the real tensor (splitting ranges at row ends);
+- what a tile reads from memory (the first stage's input, an epilogue's residual) and the
+  last stage's output are regions of tensors in memory: the generator addresses them as if
+  they were contiguous, each at its virtual base, and `remap` moves every range to the
+  region's rows inside the real tensor (splitting ranges at row ends);
 - every intermediate is contiguous in the scratch, one after the other from the kernel's
   scratch address, and the stage's own scratch (packing, columns) comes after them: the
   intermediate never reaches the tensors' address space.
@@ -20,14 +21,15 @@ import attrs
 import numpy as np
 from attrs import define
 
+from sim.graph.model import Tensor
 from sim.schedule.model import Buffer, Kernel
 from sim.schedule.naive import align
-from sim.schedule.tiles import Region, chain_tiles
+from sim.schedule.tiles import TILE_SUFFIX, Region, StageTile, chain_tiles
 from sim.trace.context import Context
 from sim.trace.stream import Ranges
 
 VIRTUAL_BASE = 1 << 60  # far above any tensor: where region tensors are traced before remap
-VIRTUAL_SPAN = 1 << 56  # the input region at VIRTUAL_BASE, the output region this far above
+VIRTUAL_SPAN = 1 << 52  # regions are traced this far apart
 
 
 @define(frozen=True)
@@ -52,37 +54,49 @@ class Window:
 
 def tiled_ranges(ctx: Context, ranges_of: Callable[[Context], Iterator[Ranges]]):
     """Every tile's stages in order; `ranges_of(ctx)` traces one stage's tile."""
-    kernel, schedule = ctx.kernel, ctx.schedule
-    es = ctx.element_bytes
-    stages = kernel.stages
-    source, result = stages[0].main_op.inputs[0], kernel.outputs[0]
-    for tile in chain_tiles(kernel):
-        buffers = dict(schedule.buffers)
-        cursor = ctx.scratch_address
-        windows = []
-        for index, part in enumerate(tile):
-            x, y = part.ops[0].inputs[0], part.ops[-1].outputs[0]
-            if index == 0:
-                virtual = VIRTUAL_BASE
-                buffers[x.name] = Buffer(x.name, virtual, x.elements * es)
-                real = schedule.buffer(source.name)
-                windows.append(Window.of(virtual, x.shape, part.input, real, source.shape[2:], es))
-            if index == len(tile) - 1:
-                virtual = VIRTUAL_BASE + VIRTUAL_SPAN
-                buffers[y.name] = Buffer(y.name, virtual, y.elements * es)
-                real = schedule.buffer(result.name)
-                windows.append(Window.of(virtual, y.shape, part.output, real, result.shape[2:], es))
-            else:
-                buffers[y.name] = Buffer(y.name, cursor, y.elements * es)
-                cursor = align(cursor + y.elements * es)
-        for index, part in enumerate(tile):
-            stage = stages[index]
-            sub = Kernel(stage.name, part.ops, stage.algorithm)
-            traced = attrs.evolve(
-                schedule, kernels=(sub,), buffers=buffers, workspace_address=cursor
-            )
-            for piece in ranges_of(Context.of(sub, traced, ctx.hw)):
+    stages = ctx.kernel.stages
+    for tile in chain_tiles(ctx.kernel):
+        buffers, windows, scratch_end = _layout(ctx, tile)
+        traced = attrs.evolve(ctx.schedule, buffers=buffers, workspace_address=scratch_end)
+        for stage, part in zip(stages, tile, strict=True):
+            sub = Kernel(stage.name, part.ops, stage.algorithm, stage.main)
+            sub_ctx = Context.of(sub, attrs.evolve(traced, kernels=(sub,)), ctx.hw)
+            for piece in ranges_of(sub_ctx):
                 yield remap(piece, windows)
+
+
+def _layout(ctx: Context, tile: tuple[StageTile, ...]):
+    """Buffers of one tile's tensors, the windows of its regions, and the scratch's end."""
+    schedule, es = ctx.schedule, ctx.element_bytes
+    stages = ctx.kernel.stages
+    buffers = dict(schedule.buffers)
+    windows: list[Window] = []
+    cursor = ctx.scratch_address
+
+    def window(tensor: Tensor, region: Region, like: Tensor) -> None:
+        virtual = VIRTUAL_BASE + len(windows) * VIRTUAL_SPAN
+        real = schedule.buffer(tensor.name.removesuffix(TILE_SUFFIX))
+        buffers[tensor.name] = Buffer(tensor.name, virtual, tensor.elements * es)
+        windows.append(Window.of(virtual, tensor.shape, region, real, like.shape[2:], es))
+
+    for stage, part in zip(stages, tile, strict=True):
+        made: set[str] = set()
+        for index, op in enumerate(part.ops):
+            if index <= stage.main:
+                region, like = part.input, stage.main_op.inputs[0]
+            else:
+                region, like = part.output, stage.main_op.outputs[0]
+            for t in op.inputs:
+                if t.name not in made and t.name not in buffers:
+                    window(t, region, like)
+            made.update(t.name for t in op.outputs)
+        y = part.ops[-1].outputs[0]
+        if stage is stages[-1]:
+            window(y, part.output, stage.main_op.outputs[0])
+        else:
+            buffers[y.name] = Buffer(y.name, cursor, y.elements * es)
+            cursor = align(cursor + y.elements * es)
+    return buffers, windows, cursor
 
 
 def remap(piece: Ranges, windows: list[Window]) -> Ranges:

@@ -1,15 +1,17 @@
 """Spatial tiling of conv chains: the halo recomputed, counted by hand; the intermediate kept
 off the memory; tiles too large for the cache save less; the estimate's choice on pi3."""
 
+import numpy as np
 import pytest
 
 from sim.engine.simulate import simulate
 from sim.graph.load import load_workload
 from sim.hw.load import load_hardware
 from sim.hw.model import Precision
-from sim.schedule.passes import tile_chains
+from sim.schedule.passes import PASSES, tile_chains
 from sim.schedule.presets import preset_schedule
 from sim.schedule.tiles import chain_tiles, halo_flops
+from sim.trace import kernel_tiles
 from tests.schedule.util import kernel_ops, naive, on_chip, run_passes
 
 PI3 = load_hardware("pi3")
@@ -82,3 +84,40 @@ def test_tiled_moves_no_more_dram_bytes_than_fused_on_pi3(workload):
     tiled = preset_schedule("tiled", graph, Precision.FP32, PI3)
     assert any(k.tile for k in tiled.kernels)
     assert _dram_bytes(tiled) <= _dram_bytes(fused)
+
+
+def test_a_chain_with_a_shuffle_read_map_and_a_residual_add_keeps_its_flops():
+    s = naive(
+        {"x": [1, 12, 12, 12]},
+        [
+            {"op": "conv2d", "name": "g1", "channels": 12, "kernel": 1, "groups": 3},
+            {"op": "channel_shuffle", "name": "shuffle", "groups": 3},
+            {"op": "depthwise_conv2d", "name": "dw", "kernel": 3, "pad": 1},
+            {"op": "conv2d", "name": "g2", "channels": 12, "kernel": 1, "groups": 3},
+            {"op": "add", "name": "add", "in": ["g2", "x"]},
+            {"op": "relu", "name": "relu"},
+        ],
+    )
+    fused = run_passes(s, [p for p in PASSES if p is not tile_chains])
+    tiled = run_passes(fused, [lambda t: tile_chains(t, {"dw": (4, 12)})])
+    assert kernel_ops(tiled) == [["g1"], ["shuffle", "dw", "g2", "add", "relu"]]
+    assert "dw" in on_chip(tiled) and "dw" not in tiled.buffers
+    assert halo_flops(tiled.kernels[1]) == 0  # a pointwise consumer needs no halo
+    assert simulate(tiled, PI3).total("flops") == simulate(fused, PI3).total("flops")
+
+
+@pytest.mark.parametrize("tile", [(8, 8), (5, 3), (16, 16)])
+def test_every_access_of_a_tiled_kernel_lands_in_the_tensors_or_the_scratch(tile):
+    fused, _ = _chain()
+    tiled = tile_chains(fused, {"conv1": tile})
+    lines = np.concatenate([t.line_addresses for t in kernel_tiles(tiled.kernels[0], tiled, PI3)])
+    scratch = tiled.workspace_address + 2**20
+    assert int(lines.max()) < scratch
+    output = tiled.buffers["relu2"]
+    written = {
+        int(a)
+        for t in kernel_tiles(tiled.kernels[0], tiled, PI3)
+        for a in t.line_addresses[t.is_write]
+        if output.address <= a < output.end
+    }
+    assert len(written) == output.size_bytes // PI3.caches[0].line_bytes  # every output line

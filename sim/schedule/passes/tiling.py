@@ -1,7 +1,7 @@
 """Tile chains of convolutions spatially, keeping the intermediate tensor on chip.
 
 A chain is two adjacent kernels whose main ops are convs (direct, im2col or pointwise; no
-Winograd, no prologue, epilogues of single-input ops) where the second reads the first's
+Winograd; the first may have a prologue, the second not) where the second reads the first's
 output and nothing else does. `tile_chains` merges each chain it is given into one kernel
 with a tile size (sim/schedule/tiles.py): the intermediate lives in a per-tile scratch and
 never reaches memory; the producer's halo rows and columns are recomputed per tile.
@@ -14,8 +14,10 @@ never reaches memory; the producer's halo rows and columns are recomputed per ti
 - kept: the intermediate's round trip avoided, 2 x its bytes (one store, one load);
 - paid: the weights of both convs re-read once per extra tile unless they fit in the share
   next to the working set, and the halo FLOPs at the device's DRAM bytes per peak FLOP (the
-  traffic that takes as long as the recompute). The input rows a band shares with the band
-  before it were just read by it, inside a working set that fits: they are not counted;
+  traffic that takes as long as the recompute), and one cache line per plane of every
+  region read from or written to memory, per tile: a band starts and ends mid-line, and the
+  line it shares with the next band is moved again. The input rows a band shares with the
+  band before it were just read by it, inside a working set that fits: not counted;
 - a chain is tiled if kept > paid, the chains with the largest kept - paid first.
 """
 
@@ -39,11 +41,13 @@ class Budget:
 
     share_bytes: int  # the largest cache level's share for one core
     bytes_per_flop: float  # DRAM bytes moved in the time of one FLOP at peak
+    line_bytes: int  # the largest cache line
 
     @classmethod
     def of(cls, hw: Hardware, precision: Precision) -> "Budget":
         share = max((c.share_bytes for c in hw.caches), default=0)
-        return cls(share, hw.dram.bandwidth_bytes_per_s / hw.peak_flops_per_s(precision))
+        line = max((c.line_bytes for c in hw.caches), default=0)
+        return cls(share, hw.dram.bandwidth_bytes_per_s / hw.peak_flops_per_s(precision), line)
 
 
 @define(frozen=True)
@@ -52,6 +56,7 @@ class ChainEstimate:
     tiles: int
     kept_bytes: int
     weights_reread_bytes: int
+    boundary_bytes: int
     halo_flops: int
     paid_bytes: float
 
@@ -91,12 +96,12 @@ def is_chain(schedule: Schedule, kernels: tuple[Kernel, ...], index: int) -> boo
     if index + 1 >= len(kernels):
         return False
     first, second = kernels[index], kernels[index + 1]
+    if second.prologue:
+        return False
     for k in (first, second):
-        if k.tile is not None or k.main != 0 or k.main_op.kind not in CONV_KINDS:
+        if k.tile is not None or k.main_op.kind not in CONV_KINDS or len(k.outputs) != 1:
             return False
         if {k.algorithm, k.main_op.attrs.algorithm} - set(TILED_ALGORITHMS):
-            return False
-        if any(len(op.inputs) != 1 for op in k.epilogue) or len(k.outputs) != 1:
             return False
     link = first.outputs[0].name
     return second.main_op.inputs[0].name == link and only_reader(schedule, kernels, link) == (
@@ -116,21 +121,40 @@ def estimate(first: Kernel, second: Kernel, budget: Budget, es: int) -> ChainEst
             continue
         weights = sum(t.elements for op in kernel.ops for t in op.params) * es
         extra = halo_flops(kernel)
+        boundary = len(parts) * _memory_planes(parts[0]) * budget.line_bytes
         reread = (len(parts) - 1) * weights if working + weights > budget.share_bytes else 0
         return ChainEstimate(
             tile,
             len(parts),
             2 * first.outputs[0].elements * es,
             reread,
+            boundary,
             extra,
-            reread + extra * budget.bytes_per_flop,
+            reread + boundary + extra * budget.bytes_per_flop,
         )
     return None
 
 
 def _working_elements(tile: tuple[StageTile, ...]) -> int:
-    """Elements one tile touches: every stage's input region and the last output region."""
-    return sum(p.ops[0].inputs[0].elements for p in tile) + tile[-1].ops[-1].outputs[0].elements
+    """Elements one tile touches: the regions every stage reads (its input, the intermediate
+    with its halo, a residual) and the last output region."""
+    elements = tile[-1].ops[-1].outputs[0].elements
+    for part in tile:
+        made = {t.name for op in part.ops for t in op.outputs}
+        read = {t.name: t for op in part.ops for t in op.inputs if t.name not in made}
+        elements += sum(t.elements for t in read.values())
+    return elements
+
+
+def _memory_planes(tile: tuple[StageTile, ...]) -> int:
+    """Planes of the regions a tile reads from or writes to memory (not the intermediate)."""
+    links = {part.ops[-1].outputs[0].name for part in tile[:-1]}
+    planes = math.prod(tile[-1].ops[-1].outputs[0].shape[:2])
+    for part in tile:
+        made = {t.name for op in part.ops for t in op.outputs}
+        read = {t.name: t for op in part.ops for t in op.inputs if t.name not in made | links}
+        planes += sum(math.prod(t.shape[:2]) for t in read.values() if len(t.shape) == 4)
+    return planes
 
 
 def choose_tiles(schedule: Schedule, budget: Budget) -> dict[str, tuple[int, int]]:
