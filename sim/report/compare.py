@@ -45,7 +45,7 @@ def kept_on_chip(kernel: Kernel, schedule: Schedule) -> list[dict[str, Any]]:
     es = schedule.precision.bytes
     graph = schedule.graph
     links = {stage.outputs[0].name for stage in kernel.stages[:-1]}
-    tiled = f"tiled {kernel.tile[0]}x{kernel.tile[1]}" if kernel.tile else ""
+    tiled = f"tiled {kernel.tile[0]}x{kernel.tile[1]}" if kernel.tile else "per channel"
     kept = [
         {
             "tensor": t.name,

@@ -47,7 +47,9 @@ class Kernel:
     With a `tile` (rows, columns of the last op's output), the kernel is a tiled chain of
     convs: its `stages` (each conv with the elementwise ops after it) run tile by tile, each
     tile computing the rows and columns of every stage's output that the next stage needs
-    (halo included); `main` is the last conv.
+    (halo included); `main` is the last conv. A `per_channel` kernel runs a pooling and
+    the depthwise conv that reads it one channel at a time (fine granularity): each pooled
+    plane stays on chip; `main` is the depthwise conv.
     """
 
     name: str
@@ -56,11 +58,18 @@ class Kernel:
     main: int = 0
     absorbed: tuple[str, ...] = field(default=(), converter=tuple)
     tile: tuple[int, int] | None = field(default=None, converter=converters.optional(tuple))
+    per_channel: bool = False
 
     @property
     def stages(self) -> tuple["Kernel", ...]:
         """The convs of a tiled chain, each with its epilogue (the first also with the
-        kernel's prologue), as kernels; else the kernel itself."""
+        kernel's prologue), as kernels; the pooling and the depthwise conv with its epilogue
+        of a per-channel kernel; else the kernel itself."""
+        if self.per_channel:
+            return (
+                Kernel(f"{self.name}/{self.ops[0].name}", self.ops[:1]),
+                Kernel(f"{self.name}/{self.ops[1].name}", self.ops[1:], self.algorithm),
+            )
         if self.tile is None:
             return (self,)
         mains = [i for i, op in enumerate(self.ops) if op.kind in CONV_KINDS]

@@ -3,7 +3,8 @@
 The file names ops, never redefines them: each kernel lists its main op, its prologue and
 epilogue ops and the ops it absorbed; loading takes the ops from the workload and redoes the
 rewrites the names imply (a batch-norm absorbed by a conv is folded into it, `se.scale` is
-SE op `se`'s scale and `se` then its excitation); a tiled chain also has its `tile`.
+SE op `se`'s scale and `se` then its excitation); a tiled chain also has its `tile`, a
+pooling interleaved with a depthwise conv `per_channel: true`.
 Buffers are replayed as saved. A file made for another workload, or naming an op the
 workload lacks, misses or repeats, is refused.
 """
@@ -46,6 +47,8 @@ def schedule_data(schedule: Schedule) -> dict[str, Any]:
         entry["algorithm"] = k.algorithm
         if k.tile is not None:
             entry["tile"] = list(k.tile)
+        if k.per_channel:
+            entry["per_channel"] = True
         kernels.append(entry)
     return {
         "version": VERSION,
@@ -104,9 +107,16 @@ def _kernel_entry(path: str, item: Any, file: str) -> dict[str, Any]:
         "absorbed": f.get("absorbed", _names, default=[]),
         "algorithm": f.get("algorithm", as_str),
         "tile": f.get("tile", _tile, default=None),
+        "per_channel": f.get("per_channel", _flag, default=False),
     }
     f.done()
     return entry
+
+
+def _flag(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"expected true or false, got {value!r}")
+    return value
 
 
 def _tile(value: Any) -> tuple[int, int]:
@@ -186,6 +196,7 @@ def _kernel(entry: dict, graph: Graph, names: set[str], top: Fields) -> Kernel:
         entry["main"],
         entry["absorbed"],
         entry["tile"],
+        entry["per_channel"],
     )
 
 

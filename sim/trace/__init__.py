@@ -4,7 +4,8 @@
 kernel's algorithm) to a generator of byte ranges in program order; `TileBuilder` turns the
 ranges into tiles of collapsed line accesses. A fused kernel runs its main op's generator
 with the prologue applied on its reads and the epilogue before its stores (fused.py); a
-tiled chain runs each stage's generator tile by tile (tiled.py).
+tiled chain runs each stage's generator tile by tile (tiled.py), a per-channel kernel channel
+by channel (interleave.py).
 """
 
 import itertools
@@ -21,6 +22,7 @@ from sim.trace.depthwise import depthwise_ranges
 from sim.trace.elementwise import elementwise_ranges
 from sim.trace.fc import fc_ranges, matmul_ranges
 from sim.trace.fused import with_epilogue
+from sim.trace.interleave import interleaved_ranges
 from sim.trace.layout import layout_ranges
 from sim.trace.model import Tile
 from sim.trace.pool import pool_ranges
@@ -42,6 +44,8 @@ def kernel_tiles(kernel: Kernel, schedule: Schedule, hw: Hardware) -> Iterator[T
     ctx = Context.of(kernel, schedule, hw)
     if kernel.tile is not None:
         return _tiles(tiled_ranges(ctx, _kernel_ranges), ctx)
+    if kernel.per_channel:
+        return _tiles(interleaved_ranges(ctx, _kernel_ranges), ctx)
     return _tiles(_kernel_ranges(ctx), ctx)
 
 

@@ -13,6 +13,7 @@ from sim.schedule.passes.common import with_kernels
 from sim.schedule.passes.concat import place_concat
 from sim.schedule.passes.epilogue import fuse_epilogues
 from sim.schedule.passes.fold import fold_batch_norm
+from sim.schedule.passes.interleave import interleave_pool_dw
 from sim.schedule.passes.readmaps import fuse_se, fuse_shuffle
 from sim.schedule.passes.tiling import tile_chains
 
@@ -33,6 +34,7 @@ PASSES = (
     fuse_shuffle,
     fuse_epilogues,
     place_concat,
+    interleave_pool_dw,
     tile_chains,
     reuse_buffers,
 )
