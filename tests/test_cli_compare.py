@@ -40,7 +40,8 @@ def test_compare_prints_the_headline_first(capsys):
 
 def test_an_unknown_schedule_is_one_line_and_exit_2(capsys):
     code, _, err = run_cli(capsys, "compare", "se_block", "--hw", "pi3", "--schedules", "x")
-    assert code == 2 and err.startswith("error: --schedules: unknown x (known: naive, fused, tiled)")
+    known = "naive, fused, tiled, auto"
+    assert code == 2 and err.startswith(f"error: --schedules: unknown x (known: {known})")
 
 
 def test_run_takes_a_schedule(capsys):

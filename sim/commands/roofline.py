@@ -66,8 +66,12 @@ def run(args: argparse.Namespace) -> int:
     precision = precision_of(args)
     hws = [load_hardware(spec) for spec in args.hw]
     graphs = [load_workload(spec) for spec in args.workloads]
-    schedules = [preset_schedule(n, g, precision) for g in graphs for n in args.schedules]
-    results = [simulate(schedule, hw) for hw in hws for schedule in schedules]
+    results = [
+        simulate(preset_schedule(n, g, precision, hw), hw)
+        for hw in hws
+        for g in graphs
+        for n in args.schedules
+    ]
     data = roofline_data(hws, results, precision)
     if args.plot:
         from sim.report.roofline_plot import roofline_figure  # matplotlib only when plotting

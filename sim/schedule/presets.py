@@ -1,5 +1,6 @@
 """Named schedules: `naive` (one kernel per op), `fused` (every pass in PASSES but the
-tiling) and `tiled` (fused, plus the conv chains the tiling estimate picks for the device)."""
+tiling), `tiled` (fused, plus the conv chains the tiling estimate picks for the device) and
+`auto` (the least simulated time among those and a bounded search of tilings, auto.py)."""
 
 import functools
 
@@ -13,7 +14,8 @@ from sim.schedule.naive import naive_schedule
 from sim.schedule.passes import PASSES
 from sim.schedule.passes.tiling import Budget, choose_tiles, tile_chains
 
-PRESETS = ("naive", "fused", "tiled")
+PRESETS = ("naive", "fused", "tiled", "auto")
+_CUT = PASSES.index(tile_chains)
 
 
 def apply_passes(schedule: Schedule, passes=PASSES) -> Schedule:
@@ -22,21 +24,32 @@ def apply_passes(schedule: Schedule, passes=PASSES) -> Schedule:
     return schedule
 
 
+def untiled(graph: Graph, precision: Precision) -> Schedule:
+    """The schedule after every pass before `tile_chains`: where tiles are chosen."""
+    return apply_passes(naive_schedule(graph, precision), PASSES[:_CUT])
+
+
+def with_tiles(schedule: Schedule, tiles: dict[str, tuple[int, int]], name: str) -> Schedule:
+    """`untiled`'s schedule finished: the chains in `tiles` tiled, then the passes after."""
+    tiling = functools.partial(tile_chains, tiles=tiles)
+    return attrs.evolve(apply_passes(schedule, (tiling, *PASSES[_CUT + 1 :])), name=name)
+
+
 def preset_schedule(
     name: str, graph: Graph, precision: Precision, hw: Hardware | None = None
 ) -> Schedule:
-    """The schedule `name` of PRESETS for `graph`; `tiled` needs the device `hw`."""
-    naive = naive_schedule(graph, precision)
+    """The schedule `name` of PRESETS for `graph`; `tiled` and `auto` need the device `hw`."""
     if name == "naive":
-        return naive
-    cut = PASSES.index(tile_chains)
-    before, after = PASSES[:cut], PASSES[cut + 1 :]
+        return naive_schedule(graph, precision)
     if name == "fused":
-        return attrs.evolve(apply_passes(naive, before + after), name="fused")
-    if name == "tiled" and hw is not None:
-        fused = apply_passes(naive, before)
-        tiling = functools.partial(tile_chains, tiles=choose_tiles(fused, Budget.of(hw, precision)))
-        return attrs.evolve(apply_passes(fused, (tiling, *after)), name="tiled")
+        return with_tiles(untiled(graph, precision), {}, "fused")
+    if name not in PRESETS:
+        raise ScheduleError(f"unknown schedule {name!r} (known: {', '.join(PRESETS)})")
+    if hw is None:
+        raise ScheduleError(f"the {name} schedule needs the hardware it is made for")
     if name == "tiled":
-        raise ScheduleError("the tiled schedule needs the hardware it is tiled for")
-    raise ScheduleError(f"unknown schedule {name!r} (known: {', '.join(PRESETS)})")
+        base = untiled(graph, precision)
+        return with_tiles(base, choose_tiles(base, Budget.of(hw, precision)), "tiled")
+    from sim.schedule.auto import auto_schedule  # simulates: imports the engine
+
+    return auto_schedule(graph, precision, hw).schedule
