@@ -1,5 +1,7 @@
 """What the passes share: who produces and who reads each tensor, and re-placing buffers."""
 
+from collections.abc import Callable
+
 import attrs
 
 from sim.schedule.model import Kernel, Schedule
@@ -34,3 +36,23 @@ def only_reader(schedule: Schedule, kernels: tuple[Kernel, ...], tensor: str) ->
         return None
     found = readers(kernels).get(tensor, [])
     return found[0] if len(found) == 1 else None
+
+
+Find = Callable[[Schedule, tuple[Kernel, ...], Kernel], int | None]
+Merge = Callable[[Kernel, Kernel], Kernel]
+
+
+def merge_into_producers(schedule: Schedule, find: Find, merge: Merge) -> Schedule:
+    """Repeatedly fold a kernel into the earlier kernel `find` names (host), as
+    `merge(host, kernel)`, until no kernel can be folded; then re-place the buffers."""
+    kernels = list(schedule.kernels)
+    index = 0
+    while index < len(kernels):
+        kernel = kernels[index]
+        target = find(schedule, tuple(kernels), kernel)
+        if target is None:
+            index += 1
+            continue
+        kernels[target] = merge(kernels[target], kernel)
+        del kernels[index]
+    return with_kernels(schedule, kernels)

@@ -14,30 +14,23 @@ from sim.graph.model import (
     OpKind,
 )
 from sim.schedule.model import Kernel, Schedule
-from sim.schedule.passes.common import only_reader, producers, with_kernels
+from sim.schedule.passes.common import merge_into_producers, only_reader, producers
 
 PRODUCER_KINDS = CONV_KINDS | POOL_KINDS | ELEMENTWISE_KINDS | {OpKind.FC, OpKind.MATMUL}
 
 
 def fuse_epilogues(schedule: Schedule) -> Schedule:
-    kernels = list(schedule.kernels)
-    index = 0
-    while index < len(kernels):
-        kernel = kernels[index]
-        target = _producer(schedule, tuple(kernels), kernel)
-        if target is None:
-            index += 1
-            continue
-        host = kernels[target]
-        kernels[target] = Kernel(
-            host.name,
-            (*host.ops, kernel.main_op),
-            host.algorithm,
-            host.main,
-            (*host.absorbed, *kernel.absorbed),
-        )
-        del kernels[index]
-    return with_kernels(schedule, kernels)
+    return merge_into_producers(schedule, _producer, _with_epilogue)
+
+
+def _with_epilogue(host: Kernel, kernel: Kernel) -> Kernel:
+    return Kernel(
+        host.name,
+        (*host.ops, kernel.main_op),
+        host.algorithm,
+        host.main,
+        (*host.absorbed, *kernel.absorbed),
+    )
 
 
 def _is_epilogue(op: Op) -> bool:

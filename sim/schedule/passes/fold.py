@@ -9,28 +9,21 @@ import attrs
 
 from sim.graph.model import CONV_KINDS, PER_CHANNEL_KINDS, Op, Tensor
 from sim.schedule.model import Kernel, Schedule
-from sim.schedule.passes.common import only_reader, producers, with_kernels
+from sim.schedule.passes.common import merge_into_producers, only_reader, producers
 
 
 def fold_batch_norm(schedule: Schedule) -> Schedule:
     """Every batch-norm, scale or bias whose input is a conv's output read by nothing else."""
-    kernels = list(schedule.kernels)
-    index = 0
-    while index < len(kernels):
-        kernel = kernels[index]
-        target = _foldable(schedule, tuple(kernels), kernel)
-        if target is None:
-            index += 1
-            continue
-        conv_kernel = kernels[target]
-        kernels[target] = Kernel(
-            conv_kernel.name,
-            (folded(conv_kernel.main_op, kernel.main_op),),
-            conv_kernel.algorithm,
-            absorbed=(*conv_kernel.absorbed, kernel.main_op.name),
-        )
-        del kernels[index]
-    return with_kernels(schedule, kernels)
+    return merge_into_producers(schedule, _foldable, _with_folded)
+
+
+def _with_folded(conv_kernel: Kernel, kernel: Kernel) -> Kernel:
+    return Kernel(
+        conv_kernel.name,
+        (folded(conv_kernel.main_op, kernel.main_op),),
+        conv_kernel.algorithm,
+        absorbed=(*conv_kernel.absorbed, kernel.main_op.name),
+    )
 
 
 def _foldable(schedule: Schedule, kernels: tuple[Kernel, ...], kernel: Kernel) -> int | None:
