@@ -1,12 +1,18 @@
 """`auto`: the schedule with the least simulated time, from a bounded search.
 
-1. Simulate `naive`, `fused` and `tiled`; the best is the incumbent.
-2. Greedy over the chains `tiled` left out, most promising first by the estimate's
-   kept - paid (at most MAX_TRIALS of them): add the chain, with the estimate's tile, to
-   the incumbent's tiles; keep it if the whole network's simulated time falls.
-Ties keep the earlier candidate and the simulator is deterministic, so the same inputs give
-the same choice. Cost: 3 + trials whole-network simulations (`Search.simulations`).
+1. Simulate `naive`, `fused` and `tiled`; the fastest is the incumbent. If it is `naive`,
+   no pass helps and nothing is tiled: stop.
+2. At most MAX_TRIALS moves, each simulated on the whole network and kept only if the
+   network's time falls, in this order:
+   - tile sizes: each chain of the incumbent in bands of twice and of half its rows;
+   - chains: each chain the incumbent does not touch (2 to MAX_CHAIN_KERNELS kernels, from
+     every kernel), with the estimate's band, the estimate's best first; once a chain is
+     kept, moves that overlap it are skipped without being simulated.
+Ties keep the incumbent and the simulator is deterministic, so the same inputs give the
+same choice. Cost: at most 3 + MAX_TRIALS whole-network simulations (`Search.simulations`).
 """
+
+import math
 
 import attrs
 from attrs import define
@@ -16,53 +22,85 @@ from sim.graph.model import Graph
 from sim.hw.model import Hardware, Precision
 from sim.schedule.model import Schedule
 from sim.schedule.naive import naive_schedule
-from sim.schedule.passes.tiling import Budget, choose_tiles, estimate, is_chain
+from sim.schedule.passes.tiling import Budget, Chain, chain_estimates, choose_tiles, disjoint
 from sim.schedule.presets import untiled, with_tiles
 
-MAX_TRIALS = 4
+MAX_TRIALS = 8
 
 
 @define(frozen=True)
 class Search:
+    """The chosen schedule, its simulated cycles, and what the search cost."""
+
     schedule: Schedule
     simulations: int
     cycles: float
+    chains: tuple[Chain, ...]  # the tiled chains of the chosen schedule
 
 
 def auto_schedule(graph: Graph, precision: Precision, hw: Hardware) -> Search:
     budget = Budget.of(hw, precision)
     base = untiled(graph, precision)
-    tiles = choose_tiles(base, budget)
-    candidates = [
-        naive_schedule(graph, precision),
-        with_tiles(base, {}, "fused"),
-        with_tiles(base, tiles, "tiled"),
+    tiled = choose_tiles(base, budget)
+    presets = [
+        (naive_schedule(graph, precision), ()),
+        (with_tiles(base, (), "fused"), ()),
+        (with_tiles(base, tiled, "tiled"), tiled),
     ]
-    costs = [simulate(s, hw).cycles for s in candidates]
-    best = min(range(3), key=lambda i: (costs[i], i))
-    schedule, cycles, simulations = candidates[best], costs[best], 3
-    if best > 0:  # naive wins only where no pass helps: nothing to tile then
-        incumbent = tiles if best == 2 else {}
-        for first, tile in _left_out(base, tiles, budget)[:MAX_TRIALS]:
-            trial_tiles = {**incumbent, first: tile}
-            trial = with_tiles(base, trial_tiles, "auto")
-            trial_cycles = simulate(trial, hw).cycles
+    results = [simulate(s, hw) for s, _ in presets]
+    best = min(range(3), key=lambda i: (results[i].cycles, i))
+    (schedule, chains), result = presets[best], results[best]
+    simulations = 3
+    if best > 0:
+        ranked = sorted(chain_estimates(base, budget), key=lambda f: (-f[2].saving_bytes, f[0]))
+        moves = [
+            *(_Retile(c.first, rows) for c in chains for rows in _other_rows(base, c)),
+            *(_Add(index, chain) for index, chain, _ in ranked),
+        ]
+        for move in moves:
+            trial_chains = move.apply(base, chains)
+            if trial_chains is None:
+                continue
+            if simulations == 3 + MAX_TRIALS:
+                break
+            trial = with_tiles(base, trial_chains, "auto")
+            trial_result = simulate(trial, hw)
             simulations += 1
-            if trial_cycles < cycles:
-                schedule, cycles, incumbent = trial, trial_cycles, trial_tiles
-    return Search(attrs.evolve(schedule, name="auto"), simulations, cycles)
+            if trial_result.cycles < result.cycles:
+                schedule, chains, result = trial, trial_chains, trial_result
+    return Search(attrs.evolve(schedule, name="auto"), simulations, result.cycles, tuple(chains))
 
 
-def _left_out(base: Schedule, tiles: dict, budget: Budget) -> list[tuple[str, tuple[int, int]]]:
-    """Chains `tiled` did not take and that touch none it took, best estimate first."""
-    kernels = base.kernels
-    taken = {i for i, k in enumerate(kernels) if k.name in tiles}
-    taken |= {i + 1 for i in taken}
-    found = []
-    for index in range(len(kernels) - 1):
-        if {index, index + 1} & taken or not is_chain(base, kernels, index):
-            continue
-        guess = estimate(kernels[index], kernels[index + 1], budget, base.precision.bytes)
-        if guess is not None:
-            found.append((-guess.saving_bytes, index, kernels[index].name, guess.tile))
-    return [(name, tile) for _, _, name, tile in sorted(found)]
+@define(frozen=True)
+class _Retile:
+    """Tile the chain starting at `first` in bands of `rows` rows."""
+
+    first: str
+    rows: int
+
+    def apply(self, base: Schedule, chains: tuple[Chain, ...]) -> tuple[Chain, ...]:
+        return tuple(
+            attrs.evolve(c, tile=(self.rows, c.tile[1])) if c.first == self.first else c
+            for c in chains
+        )
+
+
+@define(frozen=True)
+class _Add:
+    """Tile one more chain (kernel `index` first), unless it overlaps one already tiled."""
+
+    index: int
+    chain: Chain
+
+    def apply(self, base: Schedule, chains: tuple[Chain, ...]) -> tuple[Chain, ...] | None:
+        if not disjoint(base, [(self.index, self.chain)], chains):
+            return None
+        return (*chains, self.chain)
+
+
+def _other_rows(base: Schedule, chain: Chain) -> list[int]:
+    """Band heights other than the chain's own: twice and half its rows, within the image."""
+    first = next(i for i, k in enumerate(base.kernels) if k.name == chain.first)
+    height = base.kernels[first + chain.length - 1].outputs[0].shape[2]
+    rows = chain.tile[0]
+    return [r for r in (min(2 * rows, height), math.ceil(rows / 2)) if r != rows]

@@ -45,7 +45,8 @@ class Kernel:
     scale or bias folded into the main op's parameters, a concat or split done by placement.
 
     With a `tile` (rows, columns of the last op's output), the kernel is a tiled chain of
-    convs: its `stages` (each conv with the elementwise ops after it) run tile by tile, each
+    convs: its `stages` (each conv with its read maps before it and the elementwise ops
+    after it; `stage_starts` is the index of each stage's first op) run tile by tile, each
     tile computing the rows and columns of every stage's output that the next stage needs
     (halo included); `main` is the last conv. A `per_channel` kernel runs a pooling and
     the depthwise conv that reads it one channel at a time (fine granularity): each pooled
@@ -59,6 +60,7 @@ class Kernel:
     absorbed: tuple[str, ...] = field(default=(), converter=tuple)
     tile: tuple[int, int] | None = field(default=None, converter=converters.optional(tuple))
     per_channel: bool = False
+    stage_starts: tuple[int, ...] = field(default=(), converter=tuple)
 
     @property
     def stages(self) -> tuple["Kernel", ...]:
@@ -72,9 +74,12 @@ class Kernel:
             )
         if self.tile is None:
             return (self,)
-        mains = [i for i, op in enumerate(self.ops) if op.kind in CONV_KINDS]
-        starts = [0, *mains[1:]]
-        ends = [*mains[1:], len(self.ops)]
+        starts = self.stage_starts
+        ends = (*starts[1:], len(self.ops))
+        mains = [
+            next(i for i in range(s, e) if self.ops[i].kind in CONV_KINDS)
+            for s, e in zip(starts, ends, strict=True)
+        ]
         return tuple(
             Kernel(
                 f"{self.name}/{self.ops[m].name}",

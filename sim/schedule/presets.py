@@ -3,6 +3,7 @@ tiling), `tiled` (fused, plus the conv chains the tiling estimate picks for the 
 `auto` (the least simulated time among those and a bounded search of tilings, auto.py)."""
 
 import functools
+from collections.abc import Iterable
 
 import attrs
 
@@ -12,7 +13,7 @@ from sim.hw.model import Hardware, Precision
 from sim.schedule.model import Schedule
 from sim.schedule.naive import naive_schedule
 from sim.schedule.passes import PASSES
-from sim.schedule.passes.tiling import Budget, choose_tiles, tile_chains
+from sim.schedule.passes.tiling import Budget, Chain, choose_tiles, tile_chains
 
 PRESETS = ("naive", "fused", "tiled", "auto")
 _CUT = PASSES.index(tile_chains)
@@ -29,9 +30,9 @@ def untiled(graph: Graph, precision: Precision) -> Schedule:
     return apply_passes(naive_schedule(graph, precision), PASSES[:_CUT])
 
 
-def with_tiles(schedule: Schedule, tiles: dict[str, tuple[int, int]], name: str) -> Schedule:
-    """`untiled`'s schedule finished: the chains in `tiles` tiled, then the passes after."""
-    tiling = functools.partial(tile_chains, tiles=tiles)
+def with_tiles(schedule: Schedule, chains: Iterable[Chain], name: str) -> Schedule:
+    """`untiled`'s schedule finished: the `chains` tiled, then the passes after."""
+    tiling = functools.partial(tile_chains, chains=tuple(chains))
     return attrs.evolve(apply_passes(schedule, (tiling, *PASSES[_CUT + 1 :])), name=name)
 
 
@@ -42,7 +43,7 @@ def preset_schedule(
     if name == "naive":
         return naive_schedule(graph, precision)
     if name == "fused":
-        return with_tiles(untiled(graph, precision), {}, "fused")
+        return with_tiles(untiled(graph, precision), (), "fused")
     if name not in PRESETS:
         raise ScheduleError(f"unknown schedule {name!r} (known: {', '.join(PRESETS)})")
     if hw is None:

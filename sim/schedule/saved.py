@@ -3,8 +3,9 @@
 The file names ops, never redefines them: each kernel lists its main op, its prologue and
 epilogue ops and the ops it absorbed; loading takes the ops from the workload and redoes the
 rewrites the names imply (a batch-norm absorbed by a conv is folded into it, `se.scale` is
-SE op `se`'s scale and `se` then its excitation); a tiled chain also has its `tile`, a
-pooling interleaved with a depthwise conv `per_channel: true`.
+SE op `se`'s scale and `se` then its excitation); a tiled chain also has its `tile` and
+`stages` (the first op of each stage), a pooling interleaved with a depthwise conv
+`per_channel: true`.
 Buffers are replayed as saved. A file made for another workload, or naming an op the
 workload lacks, misses or repeats, is refused.
 """
@@ -47,6 +48,7 @@ def schedule_data(schedule: Schedule) -> dict[str, Any]:
         entry["algorithm"] = k.algorithm
         if k.tile is not None:
             entry["tile"] = list(k.tile)
+            entry["stages"] = [k.ops[i].name for i in k.stage_starts]
         if k.per_channel:
             entry["per_channel"] = True
         kernels.append(entry)
@@ -109,8 +111,30 @@ def _kernel_entry(path: str, item: Any, file: str) -> dict[str, Any]:
         "tile": f.get("tile", _tile, default=None),
         "per_channel": f.get("per_channel", _flag, default=False),
     }
+    entry["stage_starts"] = f.get("stages", _starts(entry), default=None)
+    if (entry["tile"] is None) != (entry["stage_starts"] is None):
+        raise f.fail("a tiled chain has both a tile and its stages; other kernels neither")
     f.done()
     return entry
+
+
+def _starts(entry: dict[str, Any]):
+    """Reads `stages`, the first op of each stage of a tiled chain, as indices into its ops."""
+
+    def read(value: Any) -> tuple[int, ...]:
+        names = _names(value)
+        ops = entry["ops"]
+        unknown = [n for n in names if n not in ops]
+        if unknown:
+            raise ValueError(f"{unknown[0]!r} is not an op of this kernel")
+        starts = [ops.index(n) for n in names]
+        if len(starts) < 2 or starts[0] != 0 or starts != sorted(set(starts)):
+            raise ValueError(
+                f"expected the first op of each of 2 or more stages in order, got {value!r}"
+            )
+        return tuple(starts)
+
+    return read
 
 
 def _flag(value: Any) -> bool:
@@ -197,6 +221,7 @@ def _kernel(entry: dict, graph: Graph, names: set[str], top: Fields) -> Kernel:
         entry["absorbed"],
         entry["tile"],
         entry["per_channel"],
+        entry["stage_starts"] or (),
     )
 
 

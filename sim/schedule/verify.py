@@ -4,21 +4,40 @@
 - every tensor a kernel loads is in memory and was stored by an earlier kernel (or is a
   graph input, or a slice or view of such a tensor);
 - a tensor kept on chip is read by no other kernel and is not a graph output;
-- two ranges of memory that are live at the same time do not overlap.
+- two ranges of memory that are live at the same time do not overlap;
+- each stage of a tiled chain runs one conv, the stages cover its ops in order.
 """
 
 import itertools
 
 from sim.errors import ScheduleError
+from sim.graph.model import CONV_KINDS
 from sim.schedule.model import Schedule
 from sim.schedule.placement import roots, slices
 
 
 def verify(schedule: Schedule) -> None:
     """Raise ScheduleError naming the first invariant `schedule` breaks."""
+    _stages(schedule)
     _coverage(schedule)
     _dataflow(schedule)
     _no_overlap(schedule)
+
+
+def _stages(schedule: Schedule) -> None:
+    for kernel in schedule.kernels:
+        if kernel.tile is None:
+            continue
+        starts = kernel.stage_starts
+        bounds = list(zip(starts, (*starts[1:], len(kernel.ops)), strict=True))
+        if len(starts) < 2 or starts[0] != 0 or any(s >= e for s, e in bounds):
+            raise ScheduleError(f"tiled kernel {kernel.name} has stages at {list(starts)}")
+        for s, e in bounds:
+            convs = [op.name for op in kernel.ops[s:e] if op.kind in CONV_KINDS]
+            if len(convs) != 1:
+                raise ScheduleError(
+                    f"a stage of tiled kernel {kernel.name} runs {len(convs)} convs, not one"
+                )
 
 
 def _coverage(schedule: Schedule) -> None:

@@ -85,3 +85,40 @@ def test_the_saved_file_names_ops_and_buffers(tmp_path):
     assert data["schedule"] == "fused" and data["workload"] == graph.name
     assert {"name", "main", "algorithm"} <= set(data["kernels"][0])
     assert all(len(v) == 2 for v in data["buffers"].values())
+
+
+def test_a_tiled_chain_saves_the_first_op_of_each_stage(tmp_path):
+    graph = load_workload("shufflenet_v1_0.5x_g3")
+    schedule = preset_schedule("tiled", graph, Precision.FP32, load_hardware("pi3"))
+    chains = [k for k in schedule.kernels if k.tile is not None]
+    assert max(len(k.stages) for k in chains) == 3  # gconv1 -> shuffle + dwconv -> gconv2
+    entries = [e for e in schedule_data(schedule)["kernels"] if "tile" in e]
+    assert entries[0]["stages"] == ["stage2_1.gconv1", "stage2_1.shuffle", "stage2_1.gconv2"]
+
+
+def _tiled_chain_edited(tmp_path, stages) -> str:
+    graph = load_workload("conv_chain_16x16")
+    data = schedule_data(preset_schedule("tiled", graph, Precision.FP32, load_hardware("pi3")))
+    if stages is None:
+        del data["kernels"][0]["stages"]
+    else:
+        data["kernels"][0]["stages"] = stages
+    path = tmp_path / "bad.yaml"
+    path.write_text(dump_yaml(data))
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    ("stages", "message"),
+    [
+        (None, "a tiled chain has both a tile and its stages"),
+        (["conv1"], "expected the first op of each of 2 or more stages"),
+        (["relu1", "conv2"], "expected the first op of each of 2 or more stages"),
+        (["conv1", "nope"], "'nope' is not an op of this kernel"),
+        (["conv1", "relu1", "conv2"], "runs 0 convs, not one"),
+    ],
+)
+def test_a_tiled_chain_with_wrong_stages_is_one_line(capsys, tmp_path, stages, message):
+    path = _tiled_chain_edited(tmp_path, stages)
+    code, _, err = run_cli(capsys, "run", "conv_chain_16x16", "--hw", "pi3", "--schedule", path)
+    assert code == 2 and message in err and err.count("\n") == 1

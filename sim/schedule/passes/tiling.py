@@ -1,30 +1,33 @@
-"""Tile chains of convolutions spatially, keeping the intermediate tensor on chip.
+"""Tile chains of convolutions spatially, keeping the intermediate tensors on chip.
 
-A chain is two adjacent kernels whose main ops are convs (direct, im2col or pointwise; no
-Winograd; the first may have a prologue, the second not) where the second reads the first's
-output and nothing else does. `tile_chains` merges each chain it is given into one kernel
-with a tile size (sim/schedule/tiles.py): the intermediate lives in a per-tile scratch and
-never reaches memory; the producer's halo rows and columns are recomputed per tile.
+A chain is a run of two or more adjacent kernels whose main ops are convs (direct, im2col
+or pointwise; no Winograd; any may have a prologue of read maps, such as a fused shuffle)
+where each reads the previous one's output and nothing else does. `tile_chains` merges
+each chain it is given into one kernel with a tile size (sim/schedule/tiles.py): the
+intermediates live in a per-tile scratch and never reach memory; each producer's halo rows
+and columns are recomputed per tile.
 
-`choose_tiles` is the `tiled` preset's cost estimate, in bytes of DRAM traffic:
+`choose_tiles` is the `tiled` preset's cost estimate, in bytes of DRAM traffic, for every
+chain of 2 to MAX_CHAIN_KERNELS kernels:
 - the tile: a band of whole rows (ceil(H/g) x W, g = 1, 2, ...: no column halo, and every
   row the tile reads or writes is contiguous, whole cache lines), the tallest whose working
-  set fits in the device's cache share: every stage's input region (the intermediate with
-  its halo included) and the last stage's output region;
-- kept: the intermediate's round trip avoided, 2 x its bytes (one store, one load);
-- paid: the weights of both convs re-read once per extra tile unless they fit in the share
-  next to the working set, and the halo FLOPs at the device's DRAM bytes per peak FLOP (the
-  traffic that takes as long as the recompute), and one cache line per plane of every
+  set fits in the device's cache share: every stage's input region (the intermediates with
+  their halos included) and the last stage's output region;
+- kept: the intermediates' round trips avoided, 2 x their bytes (one store, one load);
+- paid: the weights of the chain's convs re-read once per extra tile unless they fit in the
+  share next to the working set, and the halo FLOPs at the device's DRAM bytes per peak FLOP
+  (the traffic that takes as long as the recompute), and one cache line per plane of every
   region read from or written to memory, per tile: a band starts and ends mid-line, and the
   line it shares with the next band is moved again. The input rows a band shares with the
   band before it were just read by it, inside a working set that fits: not counted;
-- a chain is tiled if kept > paid, the chains with the largest kept - paid first.
+- chains are tiled if kept > paid, the largest kept - paid first, each kernel in one chain.
 """
 
+import itertools
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Sequence
 
-from attrs import define
+from attrs import define, field
 
 from sim.graph.model import CONV_KINDS
 from sim.hw.model import Hardware, Precision
@@ -33,6 +36,17 @@ from sim.schedule.passes.common import only_reader, with_kernels
 from sim.schedule.tiles import StageTile, chain_tiles, halo_flops
 
 TILED_ALGORITHMS = ("auto", "direct", "im2col")
+MAX_CHAIN_KERNELS = 4  # the longest chain the estimate weighs
+
+
+@define(frozen=True)
+class Chain:
+    """The run of `length` kernels starting at kernel `first`, tiled with `tile` (rows,
+    columns of the last kernel's output)."""
+
+    first: str
+    length: int
+    tile: tuple[int, int] = field(converter=tuple)
 
 
 @define(frozen=True)
@@ -65,56 +79,61 @@ class ChainEstimate:
         return self.kept_bytes - self.paid_bytes
 
 
-def tile_chains(schedule: Schedule, tiles: Mapping[str, tuple[int, int]] | None = None):
-    """Merge the chain starting at each kernel named in `tiles` into one tiled kernel."""
-    tiles = tiles or {}
+def tile_chains(schedule: Schedule, chains: Iterable[Chain] = ()) -> Schedule:
+    """Merge each chain given (that is still a chain here) into one tiled kernel."""
+    wanted = {c.first: c for c in chains}
     kernels = list(schedule.kernels)
     index = 0
-    while index < len(kernels) - 1:
-        first = kernels[index]
-        if first.name not in tiles or not is_chain(schedule, tuple(kernels), index):
-            index += 1
-            continue
-        kernels[index : index + 2] = [chained(first, kernels[index + 1], tiles[first.name])]
+    while index < len(kernels):
+        chain = wanted.get(kernels[index].name)
+        if chain is not None and is_chain(schedule, tuple(kernels), index, chain.length):
+            run = kernels[index : index + chain.length]
+            kernels[index : index + chain.length] = [chained(run, chain.tile)]
         index += 1
     return with_kernels(schedule, kernels)
 
 
-def chained(first: Kernel, second: Kernel, tile: tuple[int, int]) -> Kernel:
+def chained(run: Sequence[Kernel], tile: tuple[int, int]) -> Kernel:
+    """The kernels of `run` as the stages of one kernel tiled with `tile`."""
+    starts = list(itertools.accumulate((len(k.ops) for k in run[:-1]), initial=0))
+    last = run[-1]
     return Kernel(
-        f"{first.name}+{second.name}",
-        (*first.ops, *second.ops),
-        second.algorithm,
-        len(first.ops) + second.main,
-        (*first.absorbed, *second.absorbed),
+        "+".join(k.name for k in run),
+        tuple(op for k in run for op in k.ops),
+        last.algorithm,
+        starts[-1] + last.main,
+        tuple(name for k in run for name in k.absorbed),
         tile,
+        stage_starts=starts,
     )
 
 
-def is_chain(schedule: Schedule, kernels: tuple[Kernel, ...], index: int) -> bool:
-    """Whether kernels[index] and the next one can be tiled together."""
-    if index + 1 >= len(kernels):
+def is_chain(schedule: Schedule, kernels: tuple[Kernel, ...], index: int, length: int) -> bool:
+    """Whether kernels[index : index + length] can be tiled together."""
+    if length < 2 or index + length > len(kernels):
         return False
-    first, second = kernels[index], kernels[index + 1]
-    if second.prologue:
-        return False
-    for k in (first, second):
-        if k.tile is not None or k.main_op.kind not in CONV_KINDS or len(k.outputs) != 1:
+    run = kernels[index : index + length]
+    for k in run:
+        if k.tile is not None or k.per_channel or k.main_op.kind not in CONV_KINDS:
             return False
-        if {k.algorithm, k.main_op.attrs.algorithm} - set(TILED_ALGORITHMS):
+        if len(k.outputs) != 1 or {k.algorithm, k.main_op.attrs.algorithm} - set(TILED_ALGORITHMS):
             return False
-    link = first.outputs[0].name
-    return second.main_op.inputs[0].name == link and only_reader(schedule, kernels, link) == (
-        index + 1
-    )
+    for offset, (producer, consumer) in enumerate(itertools.pairwise(run)):
+        link = producer.outputs[0].name
+        if consumer.ops[0].inputs[0].name != link:
+            return False
+        if only_reader(schedule, kernels, link) != index + offset + 1:
+            return False
+    return True
 
 
-def estimate(first: Kernel, second: Kernel, budget: Budget, es: int) -> ChainEstimate | None:
-    """The estimate for tiling the chain, or None if no tile fits the budget."""
-    height, width = second.outputs[0].shape[2:]
+def estimate(run: Sequence[Kernel], budget: Budget, es: int) -> ChainEstimate | None:
+    """The estimate for tiling the chain `run`, or None if no band fits the budget."""
+    height, width = run[-1].outputs[0].shape[2:]
+    kept = 2 * sum(k.outputs[0].elements for k in run[:-1]) * es
     for g in range(1, height + 1):
         tile = (math.ceil(height / g), width)
-        kernel = chained(first, second, tile)
+        kernel = chained(run, tile)
         parts = list(chain_tiles(kernel))
         working = max(_working_elements(p) for p in parts) * es
         if working > budget.share_bytes:
@@ -126,7 +145,7 @@ def estimate(first: Kernel, second: Kernel, budget: Budget, es: int) -> ChainEst
         return ChainEstimate(
             tile,
             len(parts),
-            2 * first.outputs[0].elements * es,
+            kept,
             reread,
             boundary,
             extra,
@@ -157,21 +176,46 @@ def _memory_planes(tile: tuple[StageTile, ...]) -> int:
     return planes
 
 
-def choose_tiles(schedule: Schedule, budget: Budget) -> dict[str, tuple[int, int]]:
-    """First kernel name -> tile size of every chain the estimate predicts a saving for."""
+def chain_estimates(schedule: Schedule, budget: Budget) -> list[tuple[int, Chain, ChainEstimate]]:
+    """Every chain of the schedule with the estimate's tile: (first kernel index, chain,
+    estimate), in kernel order, shorter chains first."""
     kernels = schedule.kernels
-    es = schedule.precision.bytes
     found = []
     for index in range(len(kernels) - 1):
-        if is_chain(schedule, kernels, index):
-            guess = estimate(kernels[index], kernels[index + 1], budget, es)
-            if guess is not None and guess.saving_bytes > 0:
-                found.append((guess.saving_bytes, index, guess.tile))
-    taken: set[int] = set()
-    chosen = {}
-    for _, index, tile in sorted(found, key=lambda f: (-f[0], f[1])):
-        if {index, index + 1} & taken:
-            continue
-        taken |= {index, index + 1}
-        chosen[kernels[index].name] = tile
-    return chosen
+        for length in range(2, MAX_CHAIN_KERNELS + 1):
+            if not is_chain(schedule, kernels, index, length):
+                break
+            guess = estimate(kernels[index : index + length], budget, schedule.precision.bytes)
+            if guess is not None:
+                found.append((index, Chain(kernels[index].name, length, guess.tile), guess))
+    return found
+
+
+def disjoint(
+    schedule: Schedule, ranked: Iterable[tuple[int, Chain]], taken: Iterable[Chain] = ()
+) -> list[Chain]:
+    """The chains of `ranked` (first kernel index, chain), in order, that share no kernel
+    with `taken` nor with one kept before them."""
+    names = [k.name for k in schedule.kernels]
+    used = set()
+    for chain in taken:
+        start = names.index(chain.first)
+        used |= set(range(start, start + chain.length))
+    kept = []
+    for index, chain in ranked:
+        span = set(range(index, index + chain.length))
+        if not span & used:
+            used |= span
+            kept.append(chain)
+    return kept
+
+
+def choose_tiles(schedule: Schedule, budget: Budget) -> tuple[Chain, ...]:
+    """The chains the estimate predicts a saving for, largest saving first, disjoint."""
+    found = [
+        (-guess.saving_bytes, index, chain.length, chain)
+        for index, chain, guess in chain_estimates(schedule, budget)
+        if guess.saving_bytes > 0
+    ]
+    ranked = [(index, chain) for _, index, _, chain in sorted(found, key=lambda f: f[:3])]
+    return tuple(disjoint(schedule, ranked))
