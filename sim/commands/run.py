@@ -23,6 +23,7 @@ from sim.hw.model import Hardware, Precision
 from sim.outputs import write_text
 from sim.report.console import make_console
 from sim.report.notes import workload_notes
+from sim.schedule.auto import auto_schedule, search_note
 from sim.schedule.model import Schedule
 from sim.schedule.presets import PRESETS, preset_schedule
 from sim.schedule.saved import load_schedule, schedule_data
@@ -74,7 +75,12 @@ def run(args: argparse.Namespace) -> int:
     hw = load_hardware(args.hw)
     graph = load_workload(args.workload, allow_unknown=args.allow_unknown)
     notes = workload_notes(graph)
-    schedule = _schedule(args.schedule, graph, precision, hw)
+    if args.schedule == "auto":
+        search = auto_schedule(graph, precision, hw)
+        schedule = search.schedule
+        notes.append(search_note(search))
+    else:
+        schedule = _schedule(args.schedule, graph, precision, hw)
     if args.save_schedule:
         write_text(args.save_schedule, dump_yaml(schedule_data(schedule)))
     with _progress(len(schedule.kernels), shown=not args.quiet) as update:

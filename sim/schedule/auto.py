@@ -5,6 +5,8 @@
 2. At most MAX_TRIALS moves, each simulated on the whole network and kept only if the
    network's time falls, in this order:
    - tile sizes: each chain of the incumbent in bands of twice and of half its rows;
+   - each chain of the incumbent left untiled, unless it is the last one (that is `fused`,
+     simulated already);
    - chains: each chain the incumbent does not touch (2 to MAX_CHAIN_KERNELS kernels, from
      every kernel), with the estimate's band, the estimate's best first; once a chain is
      kept, moves that overlap it are skipped without being simulated.
@@ -55,6 +57,7 @@ def auto_schedule(graph: Graph, precision: Precision, hw: Hardware) -> Search:
         ranked = sorted(chain_estimates(base, budget), key=lambda f: (-f[2].saving_bytes, f[0]))
         moves = [
             *(_Retile(c.first, rows) for c in chains for rows in _other_rows(base, c)),
+            *(_Drop(c.first) for c in chains),
             *(_Add(index, chain) for index, chain, _ in ranked),
         ]
         for move in moves:
@@ -86,6 +89,17 @@ class _Retile:
 
 
 @define(frozen=True)
+class _Drop:
+    """Run the chain starting at `first` untiled again (a chain the estimate misjudged)."""
+
+    first: str
+
+    def apply(self, base: Schedule, chains: tuple[Chain, ...]) -> tuple[Chain, ...] | None:
+        kept = tuple(c for c in chains if c.first != self.first)
+        return kept if kept and len(kept) < len(chains) else None
+
+
+@define(frozen=True)
 class _Add:
     """Tile one more chain (kernel `index` first), unless it overlaps one already tiled."""
 
@@ -104,3 +118,14 @@ def _other_rows(base: Schedule, chain: Chain) -> list[int]:
     height = base.kernels[first + chain.length - 1].outputs[0].shape[2]
     rows = chain.tile[0]
     return [r for r in (min(2 * rows, height), math.ceil(rows / 2)) if r != rows]
+
+
+def search_note(search: Search) -> str:
+    """What the search did and chose, in one line (no time: the same inputs, the same words)."""
+    chains = "; ".join(
+        f"{c.length} kernels from {c.first} in {c.tile[0]}x{c.tile[1]} tiles" for c in search.chains
+    )
+    return (
+        f"auto: {search.simulations} whole-network simulations searched (at most "
+        f"{3 + MAX_TRIALS}); tiled chains: {chains or 'none'}"
+    )
