@@ -24,9 +24,10 @@ def test_save_then_load_gives_an_equal_schedule(tmp_path, workload, preset):
     assert load_schedule(path, graph, Precision.FP32) == schedule
 
 
-def test_a_replayed_schedule_gives_the_same_run_json(capsys, tmp_path):
+@pytest.mark.parametrize("workload", ["conv_chain_16x16", "shufflenet_v1_0.5x_g3"])
+def test_a_replayed_schedule_gives_the_same_run_json(capsys, tmp_path, workload):
     plan = tmp_path / "plan.yaml"
-    argv = ("run", "conv_chain_16x16", "--hw", "pi3", "--quiet", "--json")
+    argv = ("run", workload, "--hw", "pi3", "--quiet", "--json")
     code, _, _ = run_cli(
         capsys, *argv, str(tmp_path / "a.json"), "--schedule", "tiled", "--save-schedule", str(plan)
     )
