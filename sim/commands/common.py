@@ -3,8 +3,11 @@
 import argparse
 
 from sim.errors import ConfigError
-from sim.hw.model import Precision
+from sim.graph.model import Graph
+from sim.hw.model import Hardware, Precision
 from sim.report.tables import FORMATS
+from sim.schedule.model import Schedule
+from sim.schedule.presets import preset_schedule
 
 
 def add_precision(parser: argparse.ArgumentParser) -> None:
@@ -52,3 +55,15 @@ def add_verbosity(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "-v", "--verbose", action="store_true", help="print more detail under the table"
     )
+
+
+def preset_with_notes(
+    name: str, graph: Graph, precision: Precision, hw: Hardware
+) -> tuple[Schedule, list[str]]:
+    """A preset schedule, and for `auto` the note of what its search did."""
+    if name != "auto":
+        return preset_schedule(name, graph, precision, hw), []
+    from sim.schedule.auto import auto_schedule, search_note  # simulates: imports the engine
+
+    search = auto_schedule(graph, precision, hw)
+    return search.schedule, [search_note(search)]

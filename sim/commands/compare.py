@@ -10,6 +10,7 @@ from sim.commands.common import (
     add_precision,
     add_verbosity,
     precision_of,
+    preset_with_notes,
 )
 from sim.commands.present import print_reports
 from sim.engine.simulate import simulate
@@ -19,7 +20,7 @@ from sim.hw.load import load_hardware
 from sim.outputs import write_json
 from sim.report.compare import compare_json, compare_report
 from sim.report.run import units_report
-from sim.schedule.presets import PRESETS, preset_schedule
+from sim.schedule.presets import PRESETS
 
 NAME = "compare"
 DEFAULT_SCHEDULES = "naive,fused"
@@ -61,9 +62,13 @@ def run(args: argparse.Namespace) -> int:
     precision = precision_of(args)
     hw = load_hardware(args.hw)
     graph = load_workload(args.workload, allow_unknown=args.allow_unknown)
-    schedules = [preset_schedule(n, graph, precision, hw) for n in names]
+    chosen = [preset_with_notes(n, graph, precision, hw) for n in names]
+    schedules = [schedule for schedule, _ in chosen]
+    notes = [note for _, found in chosen for note in found]
     results = [simulate(s, hw) for s in schedules]
     data = compare_json(schedules, results)
+    if notes:
+        data["notes"] = notes
     if args.json:
         write_json(args.json, data)
     if not args.quiet and args.json != "-":
@@ -74,5 +79,5 @@ def run(args: argparse.Namespace) -> int:
                 for name, report in zip(names, map(units_report, results))
             ]
         print_reports(args.format, [], data["headline"])  # the plain-words headline first
-        print_reports(args.format, reports, [])
+        print_reports(args.format, reports, [f"note: {note}" for note in notes])
     return 0

@@ -13,6 +13,7 @@ from sim.commands.common import (
     add_precision,
     add_verbosity,
     precision_of,
+    preset_with_notes,
 )
 from sim.commands.present import add_run_files, present_run
 from sim.engine.simulate import simulate
@@ -23,9 +24,7 @@ from sim.hw.model import Hardware, Precision
 from sim.outputs import write_text
 from sim.report.console import make_console
 from sim.report.notes import workload_notes
-from sim.schedule.auto import auto_schedule, search_note
-from sim.schedule.model import Schedule
-from sim.schedule.presets import PRESETS, preset_schedule
+from sim.schedule.presets import PRESETS
 from sim.schedule.saved import load_schedule, schedule_data
 from sim.yamlio import dump_yaml
 
@@ -75,12 +74,8 @@ def run(args: argparse.Namespace) -> int:
     hw = load_hardware(args.hw)
     graph = load_workload(args.workload, allow_unknown=args.allow_unknown)
     notes = workload_notes(graph)
-    if args.schedule == "auto":
-        search = auto_schedule(graph, precision, hw)
-        schedule = search.schedule
-        notes.append(search_note(search))
-    else:
-        schedule = _schedule(args.schedule, graph, precision, hw)
+    schedule, search = _schedule(args.schedule, graph, precision, hw)
+    notes += search
     if args.save_schedule:
         write_text(args.save_schedule, dump_yaml(schedule_data(schedule)))
     with _progress(len(schedule.kernels), shown=not args.quiet) as update:
@@ -89,11 +84,11 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _schedule(spec: str, graph: Graph, precision: Precision, hw: Hardware) -> Schedule:
-    """A preset by name, or a saved schedule by path (a YAML file)."""
+def _schedule(spec: str, graph: Graph, precision: Precision, hw: Hardware):
+    """A preset by name (with the notes of auto's search), or a saved schedule by path."""
     if spec in PRESETS or not spec.endswith((".yaml", ".yml")):
-        return preset_schedule(spec, graph, precision, hw)
-    return load_schedule(spec, graph, precision)
+        return preset_with_notes(spec, graph, precision, hw)
+    return load_schedule(spec, graph, precision), []
 
 
 class _progress:

@@ -152,15 +152,25 @@ def headline(data: dict[str, Any]) -> list[str]:
             return group["schedules"][base]["dram_bytes"] - group["schedules"][best]["dram_bytes"]
 
         top = max(data["groups"], key=saved)
-        kept = sorted(top["kept_on_chip"][best], key=lambda k: -k["round_trip_bytes"])
-        what = ", ".join(f"{k['tensor']} ({_mb(k['round_trip_bytes'])})" for k in kept[:3])
+        also = {k["tensor"] for k in top["kept_on_chip"][base]}
+        kept = sorted(
+            (k for k in top["kept_on_chip"][best] if k["tensor"] not in also),
+            key=lambda k: -k["round_trip_bytes"],
+        )
+        if kept:
+            what = ", ".join(f"{k['tensor']} ({_mb(k['round_trip_bytes'])})" for k in kept[:3])
+            how = f" by keeping on chip {what}."
+        elif also:
+            how = " with the same tensors on chip under both (the difference is in cache hits)."
+        else:
+            how = "."
         first, n_ops = top["ops"][0], len(top["ops"])
         lines.append(
             f"Biggest avoidable traffic: {first}"
             + (f" and {n_ops - 1} more ops" if n_ops > 1 else "")
             + f" move {_mb(top['schedules'][base]['dram_bytes'])} of DRAM traffic under {base},"
             f" {_mb(top['schedules'][best]['dram_bytes'])} under {best}: {_mb(saved(top))} avoided"
-            + (f" by keeping on chip {what}." if what else ".")
+            + how
         )
     for name in names:
         t, b = data["totals"][name], data["totals"][base]

@@ -81,7 +81,9 @@ class _Retile:
     first: str
     rows: int
 
-    def apply(self, base: Schedule, chains: tuple[Chain, ...]) -> tuple[Chain, ...]:
+    def apply(self, base: Schedule, chains: tuple[Chain, ...]) -> tuple[Chain, ...] | None:
+        if not any(c.first == self.first and c.tile[0] != self.rows for c in chains):
+            return None
         return tuple(
             attrs.evolve(c, tile=(self.rows, c.tile[1])) if c.first == self.first else c
             for c in chains

@@ -46,8 +46,12 @@ def test_auto_tries_other_band_heights_for_a_chain_it_tiles():
         assert search.cycles <= simulate(retiled, hw).cycles
 
 
-def test_run_says_what_the_search_did(capsys):
-    code, out, _ = run_cli(capsys, "run", "conv_chain_16x16", "--hw", "pi3", "--schedule", "auto")
+@pytest.mark.parametrize(
+    "argv", [("run", "--schedule", "auto"), ("compare", "--schedules", "fused,auto")]
+)
+def test_run_and_compare_say_what_the_search_did(capsys, argv):
+    command, *options = argv
+    code, out, _ = run_cli(capsys, command, "conv_chain_16x16", "--hw", "pi3", *options)
     assert code == 0
     assert "note: auto: 5 whole-network simulations searched (at most 11)" in out
     assert "tiled chains: 2 kernels from conv1 in 8x16 tiles" in out

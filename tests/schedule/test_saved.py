@@ -38,6 +38,19 @@ def test_a_replayed_schedule_gives_the_same_run_json(capsys, tmp_path, workload)
     assert a == b and a["schedule"] == "tiled"
 
 
+def test_a_replayed_auto_schedule_gives_the_run_json_without_the_search_note(capsys, tmp_path):
+    plan = tmp_path / "plan.yaml"
+    argv = ("run", "conv_chain_16x16", "--hw", "pi3", "--quiet", "--json")
+    run_cli(
+        capsys, *argv, str(tmp_path / "a.json"), "--schedule", "auto", "--save-schedule", str(plan)
+    )
+    code, _, _ = run_cli(capsys, *argv, str(tmp_path / "b.json"), "--schedule", str(plan))
+    assert code == 0
+    a, b = (json.loads((tmp_path / f).read_text()) for f in ("a.json", "b.json"))
+    assert a.pop("notes")[0].startswith("auto: ") and "notes" not in b
+    assert a == b and a["schedule"] == "auto"
+
+
 def _edited(tmp_path, edit) -> str:
     graph = load_workload("se_block")
     data = schedule_data(preset_schedule("fused", graph, Precision.FP32))
