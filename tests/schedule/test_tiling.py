@@ -125,7 +125,9 @@ def test_a_chain_of_three_convs_keeps_both_intermediates_and_recomputes_two_halo
     assert simulate(tiled, PI3).total("flops") - simulate(fused, PI3).total("flops") == hand
 
 
-def test_a_shufflenet_unit_tiles_as_one_chain_with_the_shuffle_read_map_in_its_middle():
+def _shufflenet_unit():
+    """A ShuffleNet unit (1x1 group conv, shuffle, 3x3 depthwise, 1x1 group conv, residual
+    add, ReLU) on 12 channels of 12x12, fused."""
     s = naive(
         {"x": [1, 12, 12, 12]},
         [
@@ -138,6 +140,11 @@ def test_a_shufflenet_unit_tiles_as_one_chain_with_the_shuffle_read_map_in_its_m
         ],
     )
     fused = run_passes(s, [p for p in PASSES if p is not tile_chains])
+    return fused
+
+
+def test_a_shufflenet_unit_tiles_as_one_chain_with_the_shuffle_read_map_in_its_middle():
+    fused = _shufflenet_unit()
     tiled = run_passes(fused, [lambda t: tile_chains(t, [Chain("g1", 3, (4, 12))])])
     assert kernel_ops(tiled) == [["g1", "shuffle", "dw", "g2", "add", "relu"]]
     stages = tiled.kernels[0].stages
@@ -149,18 +156,7 @@ def test_a_shufflenet_unit_tiles_as_one_chain_with_the_shuffle_read_map_in_its_m
 
 
 def test_a_chain_with_a_shuffle_read_map_and_a_residual_add_keeps_its_flops():
-    s = naive(
-        {"x": [1, 12, 12, 12]},
-        [
-            {"op": "conv2d", "name": "g1", "channels": 12, "kernel": 1, "groups": 3},
-            {"op": "channel_shuffle", "name": "shuffle", "groups": 3},
-            {"op": "depthwise_conv2d", "name": "dw", "kernel": 3, "pad": 1},
-            {"op": "conv2d", "name": "g2", "channels": 12, "kernel": 1, "groups": 3},
-            {"op": "add", "name": "add", "in": ["g2", "x"]},
-            {"op": "relu", "name": "relu"},
-        ],
-    )
-    fused = run_passes(s, [p for p in PASSES if p is not tile_chains])
+    fused = _shufflenet_unit()
     tiled = run_passes(fused, [lambda t: tile_chains(t, [Chain("dw", 2, (4, 12))])])
     assert kernel_ops(tiled) == [["g1"], ["shuffle", "dw", "g2", "add", "relu"]]
     assert "dw" in on_chip(tiled) and "dw" not in tiled.buffers
