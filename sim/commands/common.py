@@ -57,13 +57,23 @@ def add_verbosity(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_objective(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--objective",
+        choices=["time", "traffic"],
+        default="time",
+        help="what the auto schedule's search minimises: simulated time or DRAM traffic "
+        "(default: time; other schedules ignore it)",
+    )
+
+
 def preset_with_notes(
-    name: str, graph: Graph, precision: Precision, hw: Hardware
+    name: str, graph: Graph, precision: Precision, hw: Hardware, objective: str = "time"
 ) -> tuple[Schedule, list[str]]:
-    """A preset schedule, and for `auto` the note of what its search did."""
+    """A preset schedule, and for `auto` (searching for `objective`) the note of its search."""
     if name != "auto":
         return preset_schedule(name, graph, precision, hw), []
     from sim.schedule.auto import auto_schedule, search_note  # simulates: imports the engine
 
-    search = auto_schedule(graph, precision, hw)
+    search = auto_schedule(graph, precision, hw, objective)
     return search.schedule, [search_note(search)]

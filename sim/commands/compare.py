@@ -7,6 +7,7 @@ import attrs
 from sim.commands.common import (
     add_allow_unknown,
     add_format,
+    add_objective,
     add_precision,
     add_verbosity,
     precision_of,
@@ -30,7 +31,8 @@ EXAMPLES = """examples:
   python -m sim compare mobilenet --hw pi3 --schedules naive,fused,tiled
   python -m sim compare shufflenet_v1_0.5x_g3 --hw xavier --format markdown
   python -m sim compare se_block --hw pi3 --schedules fused,naive --verbose
-  python -m sim compare mobilenet --hw pi3 --quiet --json compare.json"""
+  python -m sim compare mobilenet --hw pi3 --quiet --json compare.json
+  python -m sim compare conv_chain_16x16 --hw pi3 --schedules fused,auto --objective traffic"""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -44,6 +46,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="comma-separated presets, the first is the baseline "
         f"(known: {', '.join(PRESETS)}; default: {DEFAULT_SCHEDULES})",
     )
+    add_objective(parser)
     add_precision(parser)
     add_allow_unknown(parser)
     parser.add_argument(
@@ -62,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
     precision = precision_of(args)
     hw = load_hardware(args.hw)
     graph = load_workload(args.workload, allow_unknown=args.allow_unknown)
-    chosen = [preset_with_notes(n, graph, precision, hw) for n in names]
+    chosen = [preset_with_notes(n, graph, precision, hw, args.objective) for n in names]
     schedules = [schedule for schedule, _ in chosen]
     notes = [note for _, found in chosen for note in found]
     results = [simulate(s, hw) for s in schedules]

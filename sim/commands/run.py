@@ -10,6 +10,7 @@ from sim.commands.common import (
     add_allow_unknown,
     add_format,
     add_json,
+    add_objective,
     add_precision,
     add_verbosity,
     precision_of,
@@ -36,7 +37,8 @@ EXAMPLES = """examples:
   python -m sim run mobilenet --hw pi3 --quiet --json run.json --csv run.csv
   python -m sim run mobilenet --hw pi3 --plot roofline.png --timeline trace.json
   python -m sim run mobilenet --hw pi3 --schedule fused --save-schedule plan.yaml
-  python -m sim run mobilenet --hw pi3 --schedule plan.yaml"""
+  python -m sim run mobilenet --hw pi3 --schedule plan.yaml
+  python -m sim run conv_chain_16x16 --hw pi3 --schedule auto --objective traffic"""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -56,6 +58,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "search of tilings, simulated; or a schedule YAML saved "
         "by --save-schedule, replayed without running any pass (docs/schedules.md)",
     )
+    add_objective(parser)
     parser.add_argument(
         "--save-schedule", metavar="PATH", help="write the schedule that runs as YAML"
     )
@@ -74,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
     hw = load_hardware(args.hw)
     graph = load_workload(args.workload, allow_unknown=args.allow_unknown)
     notes = workload_notes(graph)
-    schedule, search = _schedule(args.schedule, graph, precision, hw)
+    schedule, search = _schedule(args.schedule, graph, precision, hw, args.objective)
     notes += search
     if args.save_schedule:
         write_text(args.save_schedule, dump_yaml(schedule_data(schedule)))
@@ -84,10 +87,10 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _schedule(spec: str, graph: Graph, precision: Precision, hw: Hardware):
+def _schedule(spec: str, graph: Graph, precision: Precision, hw: Hardware, objective: str):
     """A preset by name (with the notes of auto's search), or a saved schedule by path."""
     if spec in PRESETS or not spec.endswith((".yaml", ".yml")):
-        return preset_with_notes(spec, graph, precision, hw)
+        return preset_with_notes(spec, graph, precision, hw, objective)
     return load_schedule(spec, graph, precision), []
 
 

@@ -1,10 +1,12 @@
-"""`auto`: at least as fast as the best of naive, fused and tiled, bounded, deterministic.
+"""`auto`: at least as good as the best of naive, fused and tiled by its objective (time or
+DRAM traffic), bounded, deterministic.
 
 Every shipped workload on every device: benchmarks/auto_search.py (docs/performance.md)."""
 
 import pytest
 
 from sim.engine.simulate import simulate
+from sim.errors import ScheduleError
 from sim.graph.load import load_workload
 from sim.hw.load import load_hardware
 from sim.hw.model import Precision
@@ -16,16 +18,27 @@ from sim.schedule.saved import schedule_data
 from tests.test_cli import run_cli
 
 
+def _dram_bytes(result) -> int:
+    return result.total("dram_read_bytes") + result.total("dram_write_bytes")
+
+
 @pytest.mark.parametrize("workload", ["conv_chain_16x16", "pool_dw", "se_block", "separable_256"])
 @pytest.mark.parametrize("hw_name", ["pi3", "xavier", "v100"])
-def test_auto_is_at_least_as_fast_as_every_preset(workload, hw_name):
+def test_auto_is_at_least_as_good_as_every_preset_by_its_objective(workload, hw_name):
     graph, hw = load_workload(workload), load_hardware(hw_name)
-    search = auto_schedule(graph, Precision.FP32, hw)
-    presets = [preset_schedule(n, graph, Precision.FP32, hw) for n in ("naive", "fused", "tiled")]
-    assert search.cycles <= min(simulate(s, hw).cycles for s in presets)
-    assert search.cycles == simulate(search.schedule, hw).cycles
-    assert 3 <= search.simulations <= 3 + MAX_TRIALS
-    assert search.schedule.name == "auto"
+    presets = [
+        simulate(preset_schedule(n, graph, Precision.FP32, hw), hw)
+        for n in ("naive", "fused", "tiled")
+    ]
+    fastest = auto_schedule(graph, Precision.FP32, hw)
+    assert fastest.cycles <= min(r.cycles for r in presets)
+    leanest = auto_schedule(graph, Precision.FP32, hw, "traffic")
+    assert leanest.dram_bytes <= min(_dram_bytes(r) for r in presets)
+    for search in (fastest, leanest):
+        result = simulate(search.schedule, hw)
+        assert (search.cycles, search.dram_bytes) == (result.cycles, _dram_bytes(result))
+        assert 3 <= search.simulations <= 3 + MAX_TRIALS
+        assert search.schedule.name == "auto"
 
 
 def test_the_same_inputs_give_the_same_choice():
@@ -34,24 +47,47 @@ def test_the_same_inputs_give_the_same_choice():
     assert schedule_data(a) == schedule_data(b)
 
 
-def test_auto_tries_other_band_heights_for_a_chain_it_tiles():
+def test_auto_tries_other_tile_sizes_for_a_chain_it_tiles():
     graph, hw = load_workload("conv_chain_16x16"), load_hardware("pi3")
     search = auto_schedule(graph, Precision.FP32, hw)
-    # tiled's chain in 8x16 bands, then bands of 16 and of 4 rows: two more simulations
-    assert search.simulations == 5
+    # tiled's chain in 8x16 bands, then 16x16, 4x16 and 8x8 tiles: three more simulations
+    assert search.simulations == 6
     assert [(c.first, c.length) for c in search.chains] == [("conv1", 2)]
     fused = preset_schedule("fused", graph, Precision.FP32)
-    for rows in (4, 16):
-        retiled = tile_chains(fused, [Chain("conv1", 2, (rows, 16))])
+    for tile in ((4, 16), (16, 16), (8, 8)):
+        retiled = tile_chains(fused, [Chain("conv1", 2, tile)])
         assert search.cycles <= simulate(retiled, hw).cycles
 
 
+def test_least_traffic_finds_the_talks_four_8x8_tiles():
+    graph, hw = load_workload("conv_chain_16x16"), load_hardware("pi3")
+    search = auto_schedule(graph, Precision.FP32, hw, "traffic")
+    assert search.chains == (Chain("conv1", 2, (8, 8)),)  # SEED.md section 6
+    fastest = auto_schedule(graph, Precision.FP32, hw)
+    assert search.dram_bytes < fastest.dram_bytes and search.cycles >= fastest.cycles
+
+
+def test_an_unknown_objective_is_refused():
+    graph, hw = load_workload("conv_chain_16x16"), load_hardware("pi3")
+    with pytest.raises(ScheduleError, match="unknown objective 'energy'"):
+        auto_schedule(graph, Precision.FP32, hw, "energy")
+
+
 @pytest.mark.parametrize(
-    "argv", [("run", "--schedule", "auto"), ("compare", "--schedules", "fused,auto")]
+    "argv",
+    [
+        ("run", "--schedule", "auto"),
+        ("compare", "--schedules", "fused,auto"),
+        ("run", "--schedule", "auto", "--objective", "traffic"),
+    ],
 )
 def test_run_and_compare_say_what_the_search_did(capsys, argv):
     command, *options = argv
     code, out, _ = run_cli(capsys, command, "conv_chain_16x16", "--hw", "pi3", *options)
     assert code == 0
-    assert "note: auto: 5 whole-network simulations searched (at most 11)" in out
-    assert "tiled chains: 2 kernels from conv1 in 8x16 tiles" in out
+    if "traffic" in options:
+        assert "note: auto (least DRAM traffic): 6 whole-network simulations searched" in out
+        assert "tiled chains: 2 kernels from conv1 in 8x8 tiles" in out
+    else:
+        assert "note: auto (least time): 6 whole-network simulations searched (at most 11)" in out
+        assert "tiled chains: 2 kernels from conv1 in 8x16 tiles" in out

@@ -47,7 +47,7 @@ def test_a_replayed_auto_schedule_gives_the_run_json_without_the_search_note(cap
     code, _, _ = run_cli(capsys, *argv, str(tmp_path / "b.json"), "--schedule", str(plan))
     assert code == 0
     a, b = (json.loads((tmp_path / f).read_text()) for f in ("a.json", "b.json"))
-    assert a.pop("notes")[0].startswith("auto: ") and "notes" not in b
+    assert a.pop("notes")[0].startswith("auto (least time): ") and "notes" not in b
     assert a == b and a["schedule"] == "auto"
 
 
