@@ -5,8 +5,10 @@ The schedule is a value: passes rewrite it into a new one, and it can be saved a
 
 from attrs import converters, define, field
 
-from sim.graph.model import CONV_ALGORITHMS, CONV_KINDS, Graph, Op, Tensor
+from sim.graph.model import CONV_ALGORITHMS, CONV_KINDS, Graph, Op, OpKind, Tensor
 from sim.hw.model import Precision
+
+PROLOGUE_KINDS = frozenset({OpKind.CHANNEL_SHUFFLE, OpKind.MUL})  # read maps a conv applies
 
 
 class Algorithm:

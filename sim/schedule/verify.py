@@ -5,14 +5,15 @@
   graph input, or a slice or view of such a tensor);
 - a tensor kept on chip is read by no other kernel and is not a graph output;
 - two ranges of memory that are live at the same time do not overlap;
-- each stage of a tiled chain runs one conv, the stages cover its ops in order.
+- each stage of a tiled chain runs one conv, after read maps only; the stages cover its ops
+  in order.
 """
 
 import itertools
 
 from sim.errors import ScheduleError
 from sim.graph.model import CONV_KINDS
-from sim.schedule.model import Schedule
+from sim.schedule.model import PROLOGUE_KINDS, Schedule
 from sim.schedule.placement import roots, slices
 
 
@@ -33,10 +34,16 @@ def _stages(schedule: Schedule) -> None:
         if len(starts) < 2 or starts[0] != 0 or any(s >= e for s, e in bounds):
             raise ScheduleError(f"tiled kernel {kernel.name} has stages at {list(starts)}")
         for s, e in bounds:
-            convs = [op.name for op in kernel.ops[s:e] if op.kind in CONV_KINDS]
+            convs = [i for i in range(s, e) if kernel.ops[i].kind in CONV_KINDS]
             if len(convs) != 1:
                 raise ScheduleError(
                     f"a stage of tiled kernel {kernel.name} runs {len(convs)} convs, not one"
+                )
+            before = [op for op in kernel.ops[s : convs[0]] if op.kind not in PROLOGUE_KINDS]
+            if before:
+                raise ScheduleError(
+                    f"stage {kernel.ops[s].name} of tiled kernel {kernel.name} runs "
+                    f"{before[0].kind.value} {before[0].name} before its conv (read maps only)"
                 )
 
 

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from sim.errors import ScheduleError
 from sim.graph.model import CONV_KINDS, ELEMENTWISE_KINDS, POOL_KINDS, Op, OpKind
 from sim.hw.model import Hardware
-from sim.schedule.model import Algorithm, Kernel, Schedule
+from sim.schedule.model import PROLOGUE_KINDS, Algorithm, Kernel, Schedule
 from sim.trace.blocking import register_tile
 from sim.trace.context import WINOGRAD_OUTPUT_TILE, Context
 from sim.trace.conv import conv_ranges
@@ -32,8 +32,6 @@ from sim.trace.tiled import tiled_ranges
 from sim.trace.winograd import winograd_ranges
 
 __all__ = ["Tile", "kernel_tiles", "register_tile"]
-
-PROLOGUE_KINDS = frozenset({OpKind.CHANNEL_SHUFFLE, OpKind.MUL})
 
 
 def kernel_tiles(kernel: Kernel, schedule: Schedule, hw: Hardware) -> Iterator[Tile]:

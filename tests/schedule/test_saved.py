@@ -130,6 +130,7 @@ def _tiled_chain_edited(tmp_path, stages) -> str:
         (["relu1", "conv2"], "expected the first op of each of 2 or more stages"),
         (["conv1", "nope"], "'nope' is not an op of this kernel"),
         (["conv1", "relu1", "conv2"], "runs 0 convs, not one"),
+        (["conv1", "relu1"], "runs relu relu1 before its conv (read maps only)"),
     ],
 )
 def test_a_tiled_chain_with_wrong_stages_is_one_line(capsys, tmp_path, stages, message):
