@@ -1,23 +1,29 @@
 """`auto`: the schedule with the least simulated time (or DRAM traffic), from a bounded search.
 
-1. Simulate `naive`, `fused` and `tiled`; the best by the objective is the incumbent. If it
-   is `naive`, no pass helps and nothing is tiled: stop.
-2. At most MAX_TRIALS moves, each simulated on the whole network and kept only if it makes
-   the network better by the objective, in this order:
+1. Simulate `naive`, `fused` and `tiled` whole; the best by the objective is the incumbent.
+   If it is `naive`, no pass helps and nothing is tiled: stop.
+2. At most MAX_TRIALS moves, each judged locally: the kernels that run the move's ops, with
+   one kernel before them (which leaves its output in the caches) and one after (which
+   reads theirs), simulated under the incumbent and under the move from cold caches; the
+   move is kept if its window is better by the objective. The moves, in order:
    - tile sizes: each chain of the incumbent in bands of twice and of half its rows, then
-     in tiles of half its columns (narrower tiles read and write partial lines, but their
-     working set is smaller);
-   - each chain of the incumbent left untiled, unless it is the last one (that is `fused`,
-     simulated already);
+     in tiles of half its columns (a smaller working set, but partial lines), never more
+     than MAX_TILES tiles;
+   - each chain of the incumbent left untiled;
    - chains: each chain the incumbent does not touch (2 to MAX_CHAIN_KERNELS kernels, from
-     every kernel), with the estimate's band, the estimate's best first; once a chain is
-     kept, moves that overlap it are skipped without being simulated.
-The objective `time` compares simulated cycles, then DRAM bytes; `traffic` DRAM bytes, then
-cycles. Ties keep the incumbent and the simulator is deterministic, so the same inputs give
-the same choice. Cost: at most 3 + MAX_TRIALS whole-network simulations.
+     every kernel), with the estimate's band, the estimate's best first; moves that overlap
+     a chain kept meanwhile are skipped without a simulation.
+   A kept tile size is tried again in the same direction (rows doubled again, ...), and a
+   kept chain's other tile sizes come next.
+3. Simulate the result whole; if it is not better than the best preset (moves judged apart
+   can add up differently), the best preset is the answer.
+The objective `time` compares cycles, then DRAM bytes; `traffic` DRAM bytes, then cycles.
+Ties keep the incumbent and the simulator is deterministic: the same inputs give the same
+choice. Cost: 3 or 4 whole simulations and at most 2 x MAX_TRIALS windows.
 """
 
 import math
+from collections import deque
 
 import attrs
 from attrs import define
@@ -31,7 +37,8 @@ from sim.schedule.naive import naive_schedule
 from sim.schedule.passes.tiling import Budget, Chain, chain_estimates, choose_tiles, disjoint
 from sim.schedule.presets import untiled, with_tiles
 
-MAX_TRIALS = 8
+MAX_TRIALS = 24
+MAX_TILES = 256  # per chain: finer tiles cost the trace far more time than they save
 OBJECTIVES = ("time", "traffic")
 
 
@@ -41,7 +48,8 @@ class Search:
 
     schedule: Schedule
     objective: str
-    simulations: int
+    simulations: int  # of the whole network
+    trials: int  # moves judged on a window of kernels
     cycles: float
     dram_bytes: int
     chains: tuple[Chain, ...]  # the tiled chains of the chosen schedule
@@ -63,29 +71,73 @@ def auto_schedule(
     costs = [_cost(simulate(s, hw), objective) for s, _ in presets]
     best = min(range(3), key=lambda i: (costs[i], i))
     (schedule, chains), cost = presets[best], costs[best]
-    simulations = 3
+    simulations, trials = 3, 0
     if best > 0:
-        ranked = sorted(chain_estimates(base, budget), key=lambda f: (-f[2].saving_bytes, f[0]))
-        moves = [
-            *(_Retile(c.first, tile) for c in chains for tile in _other_tiles(base, c)),
-            *(_Drop(c.first) for c in chains),
-            *(_Add(index, chain) for index, chain, _ in ranked),
-        ]
-        for move in moves:
-            trial_chains = move.apply(base, chains)
-            if trial_chains is None:
-                continue
-            if simulations == 3 + MAX_TRIALS:
-                break
-            trial = with_tiles(base, trial_chains, "auto")
+        found, trials = _improve(base, tuple(chains), budget, hw, objective)
+        if found != tuple(chains):
+            trial = with_tiles(base, found, "auto")
             trial_cost = _cost(simulate(trial, hw), objective)
             simulations += 1
             if trial_cost < cost:
-                schedule, chains, cost = trial, trial_chains, trial_cost
+                schedule, chains, cost = trial, found, trial_cost
     cycles, dram = cost if objective == "time" else cost[::-1]
     return Search(
-        attrs.evolve(schedule, name="auto"), objective, simulations, cycles, dram, tuple(chains)
+        attrs.evolve(schedule, name="auto"),
+        objective,
+        simulations,
+        trials,
+        cycles,
+        dram,
+        tuple(chains),
     )
+
+
+def _improve(
+    base: Schedule, chains: tuple[Chain, ...], budget: Budget, hw: Hardware, objective: str
+) -> tuple[tuple[Chain, ...], int]:
+    """The chains after the local moves (step 2), and how many moves were judged."""
+    index_of = {k.name: i for i, k in enumerate(base.kernels)}
+    ranked = sorted(chain_estimates(base, budget), key=lambda f: (-f[2].saving_bytes, f[0]))
+    moves = deque(
+        [
+            *(move for c in chains for move in _retiles(base, c, index_of)),
+            *(_Drop(c.first) for c in chains),
+            *(_Add(index, chain) for index, chain, _ in ranked),
+        ]
+    )
+    current = with_tiles(base, chains, "auto")
+    trials = 0
+    while moves and trials < MAX_TRIALS:
+        move = moves.popleft()
+        trial_chains = move.apply(base, chains)
+        if trial_chains is None:
+            continue
+        trial = with_tiles(base, trial_chains, "auto")
+        ops = _ops_of(base, move.first, (chains, trial_chains), index_of)
+        trials += 1
+        if _window_cost(trial, ops, hw, objective) < _window_cost(current, ops, hw, objective):
+            chains, current = trial_chains, trial
+            moves.extendleft(reversed(move.follow_ups(base, chains, index_of)))
+    return chains, trials
+
+
+def _ops_of(base: Schedule, first: str, chain_sets, index_of) -> set[str]:
+    """The graph ops of the chain starting at `first` in any of `chain_sets`."""
+    length = max(c.length for chains in chain_sets for c in chains if c.first == first)
+    start = index_of[first]
+    return {
+        name
+        for k in base.kernels[start : start + length]
+        for name in (*(op.name for op in k.ops), *k.absorbed)
+    }
+
+
+def _window_cost(schedule: Schedule, ops: set[str], hw: Hardware, objective: str) -> tuple:
+    """The objective over the kernels running `ops`, one kernel before and one after."""
+    kernels = schedule.kernels
+    hits = [i for i, k in enumerate(kernels) if ops & {*(op.name for op in k.ops), *k.absorbed}]
+    window = kernels[max(hits[0] - 1, 0) : hits[-1] + 2]
+    return _cost(simulate(attrs.evolve(schedule, kernels=window), hw), objective)
 
 
 def _cost(result: RunResult, objective: str) -> tuple:
@@ -95,10 +147,11 @@ def _cost(result: RunResult, objective: str) -> tuple:
 
 @define(frozen=True)
 class _Retile:
-    """Tile the chain starting at `first` with `tile`."""
+    """Tile the chain starting at `first` with `tile`, one step `direction` from its own."""
 
     first: str
     tile: tuple[int, int]
+    direction: str  # taller, shorter or narrower
 
     def apply(self, base: Schedule, chains: tuple[Chain, ...]) -> tuple[Chain, ...] | None:
         if not any(c.first == self.first and c.tile != self.tile for c in chains):
@@ -106,6 +159,14 @@ class _Retile:
         return tuple(
             attrs.evolve(c, tile=self.tile) if c.first == self.first else c for c in chains
         )
+
+    def follow_ups(self, base: Schedule, chains: tuple[Chain, ...], index_of) -> list:
+        """The same step again: rows doubled or halved again, columns halved again."""
+        height, width = _output_hw(base, self.first, chains, index_of)
+        tile = _step(self.tile, self.direction, height)
+        if tile == self.tile or not _tiles_fit(tile, height, width):
+            return []
+        return [_Retile(self.first, tile, self.direction)]
 
 
 @define(frozen=True)
@@ -116,7 +177,10 @@ class _Drop:
 
     def apply(self, base: Schedule, chains: tuple[Chain, ...]) -> tuple[Chain, ...] | None:
         kept = tuple(c for c in chains if c.first != self.first)
-        return kept if kept and len(kept) < len(chains) else None
+        return kept if len(kept) < len(chains) else None
+
+    def follow_ups(self, base: Schedule, chains: tuple[Chain, ...], index_of) -> list:
+        return []
 
 
 @define(frozen=True)
@@ -126,23 +190,51 @@ class _Add:
     index: int
     chain: Chain
 
+    @property
+    def first(self) -> str:
+        return self.chain.first
+
     def apply(self, base: Schedule, chains: tuple[Chain, ...]) -> tuple[Chain, ...] | None:
         if not disjoint(base, [(self.index, self.chain)], chains):
             return None
         return (*chains, self.chain)
 
+    def follow_ups(self, base: Schedule, chains: tuple[Chain, ...], index_of) -> list:
+        return _retiles(base, self.chain, index_of)
 
-def _other_tiles(base: Schedule, chain: Chain) -> list[tuple[int, int]]:
-    """Tiles other than the chain's own: twice and half its rows, then half its columns."""
-    first = next(i for i, k in enumerate(base.kernels) if k.name == chain.first)
-    height = base.kernels[first + chain.length - 1].outputs[0].shape[2]
-    rows, cols = chain.tile
-    tiles = [
-        (min(2 * rows, height), cols),
-        (math.ceil(rows / 2), cols),
-        (rows, math.ceil(cols / 2)),
+
+DIRECTIONS = ("taller", "shorter", "narrower")
+
+
+def _output_hw(base: Schedule, first: str, chains, index_of) -> tuple[int, int]:
+    chain = next(c for c in chains if c.first == first)
+    return base.kernels[index_of[first] + chain.length - 1].outputs[0].shape[2:]
+
+
+def _tiles_fit(tile: tuple[int, int], height: int, width: int) -> bool:
+    return math.ceil(height / tile[0]) * math.ceil(width / tile[1]) <= MAX_TILES
+
+
+def _step(tile: tuple[int, int], direction: str, height: int) -> tuple[int, int]:
+    """`tile` one step `direction`: twice or half its rows (within `height`), half its
+    columns."""
+    rows, cols = tile
+    if direction == "taller":
+        return min(2 * rows, height), cols
+    if direction == "shorter":
+        return math.ceil(rows / 2), cols
+    return rows, math.ceil(cols / 2)
+
+
+def _retiles(base: Schedule, chain: Chain, index_of) -> list[_Retile]:
+    """The chain one step taller, shorter and narrower, where that changes its tile."""
+    height, width = _output_hw(base, chain.first, (chain,), index_of)
+    steps = ((_step(chain.tile, d, height), d) for d in DIRECTIONS)
+    return [
+        _Retile(chain.first, tile, d)
+        for tile, d in steps
+        if tile != chain.tile and _tiles_fit(tile, height, width)
     ]
-    return [t for t in dict.fromkeys(tiles) if t != chain.tile]
 
 
 def search_note(search: Search) -> str:
@@ -152,6 +244,7 @@ def search_note(search: Search) -> str:
     )
     least = "time" if search.objective == "time" else "DRAM traffic"
     return (
-        f"auto (least {least}): {search.simulations} whole-network simulations searched (at "
-        f"most {3 + MAX_TRIALS}); tiled chains: {chains or 'none'}"
+        f"auto (least {least}): {search.simulations} whole-network simulations and "
+        f"{search.trials} moves judged on kernel windows (at most {MAX_TRIALS}); "
+        f"tiled chains: {chains or 'none'}"
     )
