@@ -83,7 +83,8 @@ def main() -> int:
             print(
                 f"| {row['workload']} | {row['hw']} | {v['naive']:.4g} | {v['fused']:.4g} "
                 f"| {v['tiled']:.4g} | {v['auto']:.4g} | {v['auto'] / best:.4f} "
-                f"| {row['simulations']} + {row['trials']} | {row['search_s']:.1f} | {row['chains']} |",
+                f"| {row['simulations']} + {row['trials']} | {row['search_s']:.1f} "
+                f"| {row['chains']} |",
                 flush=True,
             )
     print(f"auto worse than a preset on {worse} of {len(jobs)} pairs")
