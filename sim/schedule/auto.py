@@ -19,7 +19,8 @@
    can add up differently), the best preset is the answer.
 The objective `time` compares cycles, then DRAM bytes; `traffic` DRAM bytes, then cycles.
 Ties keep the incumbent and the simulator is deterministic: the same inputs give the same
-choice. Cost: 3 or 4 whole simulations and at most 2 x MAX_TRIALS windows.
+choice. Cost: 3 or 4 whole simulations and at most 2 x MAX_TRIALS windows (the
+incumbent's window is simulated once until a move is kept).
 """
 
 import math
@@ -106,6 +107,7 @@ def _improve(
         ]
     )
     current = with_tiles(base, chains, "auto")
+    current_costs: dict[frozenset[str], tuple] = {}  # the incumbent's windows, until it changes
     trials = 0
     while moves and trials < MAX_TRIALS:
         move = moves.popleft()
@@ -115,24 +117,27 @@ def _improve(
         trial = with_tiles(base, trial_chains, "auto")
         ops = _ops_of(base, move.first, (chains, trial_chains), index_of)
         trials += 1
-        if _window_cost(trial, ops, hw, objective) < _window_cost(current, ops, hw, objective):
+        if ops not in current_costs:
+            current_costs[ops] = _window_cost(current, ops, hw, objective)
+        if _window_cost(trial, ops, hw, objective) < current_costs[ops]:
             chains, current = trial_chains, trial
+            current_costs.clear()
             moves.extendleft(reversed(move.follow_ups(base, chains, index_of)))
     return chains, trials
 
 
-def _ops_of(base: Schedule, first: str, chain_sets, index_of) -> set[str]:
+def _ops_of(base: Schedule, first: str, chain_sets, index_of) -> frozenset[str]:
     """The graph ops of the chain starting at `first` in any of `chain_sets`."""
     length = max(c.length for chains in chain_sets for c in chains if c.first == first)
     start = index_of[first]
-    return {
+    return frozenset(
         name
         for k in base.kernels[start : start + length]
         for name in (*(op.name for op in k.ops), *k.absorbed)
-    }
+    )
 
 
-def _window_cost(schedule: Schedule, ops: set[str], hw: Hardware, objective: str) -> tuple:
+def _window_cost(schedule: Schedule, ops: frozenset[str], hw: Hardware, objective: str) -> tuple:
     """The objective over the kernels running `ops`, one kernel before and one after."""
     kernels = schedule.kernels
     hits = [i for i, k in enumerate(kernels) if ops & {*(op.name for op in k.ops), *k.absorbed}]
