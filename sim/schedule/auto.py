@@ -35,7 +35,7 @@ from sim.graph.model import Graph
 from sim.hw.model import Hardware, Precision
 from sim.schedule.model import Schedule
 from sim.schedule.naive import naive_schedule
-from sim.schedule.passes.tiling import Budget, Chain, chain_estimates, choose_tiles, disjoint
+from sim.schedule.passes.tiling import Budget, Chain, chain_estimates, disjoint, pick_chains
 from sim.schedule.presets import untiled, with_tiles
 
 MAX_TRIALS = 24
@@ -63,7 +63,8 @@ def auto_schedule(
         raise ScheduleError(f"unknown objective {objective!r} (known: {', '.join(OBJECTIVES)})")
     budget = Budget.of(hw, precision)
     base = untiled(graph, precision)
-    tiled = choose_tiles(base, budget)
+    estimates = chain_estimates(base, budget)
+    tiled = pick_chains(base, estimates)
     presets = [
         (naive_schedule(graph, precision), ()),
         (with_tiles(base, (), "fused"), ()),
@@ -74,7 +75,7 @@ def auto_schedule(
     (schedule, chains), cost = presets[best], costs[best]
     simulations, trials = 3, 0
     if best > 0:
-        found, trials = _improve(base, tuple(chains), budget, hw, objective)
+        found, trials = _improve(base, tuple(chains), estimates, hw, objective)
         if found != tuple(chains):
             trial = with_tiles(base, found, "auto")
             trial_cost = _cost(simulate(trial, hw), objective)
@@ -94,11 +95,11 @@ def auto_schedule(
 
 
 def _improve(
-    base: Schedule, chains: tuple[Chain, ...], budget: Budget, hw: Hardware, objective: str
+    base: Schedule, chains: tuple[Chain, ...], estimates, hw: Hardware, objective: str
 ) -> tuple[tuple[Chain, ...], int]:
     """The chains after the local moves (step 2), and how many moves were judged."""
     index_of = {k.name: i for i, k in enumerate(base.kernels)}
-    ranked = sorted(chain_estimates(base, budget), key=lambda f: (-f[2].saving_bytes, f[0]))
+    ranked = sorted(estimates, key=lambda f: (-f[2].saving_bytes, f[0]))
     moves = deque(
         [
             *(move for c in chains for move in _retiles(base, c, index_of)),

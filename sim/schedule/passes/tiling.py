@@ -128,30 +128,44 @@ def is_chain(schedule: Schedule, kernels: tuple[Kernel, ...], index: int, length
 
 
 def estimate(run: Sequence[Kernel], budget: Budget, es: int) -> ChainEstimate | None:
-    """The estimate for tiling the chain `run`, or None if no band fits the budget."""
+    """The estimate for tiling the chain `run`, or None if no band fits the budget.
+
+    The working set only grows with the band's height, so the tallest band that fits is
+    found by bisection over the heights ceil(H/g) takes."""
     height, width = run[-1].outputs[0].shape[2:]
+    heights = sorted({math.ceil(height / g) for g in range(1, height + 1)})
+
+    def working_bytes(rows: int) -> int:
+        parts = chain_tiles(chained(run, (rows, width)))
+        return max(_working_elements(p) for p in parts) * es
+
+    lo, hi = 0, len(heights)  # heights[:lo] fit, heights[hi:] do not
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if working_bytes(heights[mid]) <= budget.share_bytes:
+            lo = mid + 1
+        else:
+            hi = mid
+    if lo == 0:
+        return None
+    tile = (heights[lo - 1], width)
+    kernel = chained(run, tile)
+    parts = list(chain_tiles(kernel))
+    working = max(_working_elements(p) for p in parts) * es
+    weights = sum(t.elements for op in kernel.ops for t in op.params) * es
+    extra = halo_flops(kernel)
+    boundary = len(parts) * _memory_planes(parts[0]) * budget.line_bytes
+    reread = (len(parts) - 1) * weights if working + weights > budget.share_bytes else 0
     kept = 2 * sum(k.outputs[0].elements for k in run[:-1]) * es
-    for g in range(1, height + 1):
-        tile = (math.ceil(height / g), width)
-        kernel = chained(run, tile)
-        parts = list(chain_tiles(kernel))
-        working = max(_working_elements(p) for p in parts) * es
-        if working > budget.share_bytes:
-            continue
-        weights = sum(t.elements for op in kernel.ops for t in op.params) * es
-        extra = halo_flops(kernel)
-        boundary = len(parts) * _memory_planes(parts[0]) * budget.line_bytes
-        reread = (len(parts) - 1) * weights if working + weights > budget.share_bytes else 0
-        return ChainEstimate(
-            tile,
-            len(parts),
-            kept,
-            reread,
-            boundary,
-            extra,
-            reread + boundary + extra * budget.bytes_per_flop,
-        )
-    return None
+    return ChainEstimate(
+        tile,
+        len(parts),
+        kept,
+        reread,
+        boundary,
+        extra,
+        reread + boundary + extra * budget.bytes_per_flop,
+    )
 
 
 def _working_elements(tile: tuple[StageTile, ...]) -> int:
@@ -212,9 +226,14 @@ def disjoint(
 
 def choose_tiles(schedule: Schedule, budget: Budget) -> tuple[Chain, ...]:
     """The chains the estimate predicts a saving for, largest saving first, disjoint."""
+    return pick_chains(schedule, chain_estimates(schedule, budget))
+
+
+def pick_chains(schedule: Schedule, estimates) -> tuple[Chain, ...]:
+    """Of `chain_estimates`, those with a saving, largest first, that share no kernel."""
     found = [
         (-guess.saving_bytes, index, chain.length, chain)
-        for index, chain, guess in chain_estimates(schedule, budget)
+        for index, chain, guess in estimates
         if guess.saving_bytes > 0
     ]
     ranked = [(index, chain) for _, index, _, chain in sorted(found, key=lambda f: f[:3])]
