@@ -183,7 +183,8 @@ def headline(data: dict[str, Any]) -> list[str]:
             )
         )
         lines.append(
-            f"{name}: {t['kernels']} kernels, {_mb(t['dram_bytes'])} DRAM traffic simulated, "
+            f"{name}: {t['kernels']} kernel{'s' if t['kernels'] != 1 else ''}, "
+            f"{_mb(t['dram_bytes'])} DRAM traffic simulated, "
             f"{t['seconds'] * 1e3:,.2f} ms{change}; cache-ignoring estimate "
             f"{_mb(data['analytic_bytes'])}"
         )
