@@ -341,6 +341,12 @@ CASES = [
         ["--schedules", "tiledd"],
     ),
     (
+        "run unknown objective",
+        {},
+        ["run", "matvec_1000", "--hw", "pi3", "--schedule", "auto", "--objective", "energy"],
+        ["--objective", "energy"],
+    ),
+    (
         "--json into a missing directory",
         {},
         ["analyze", "matvec_1000", "--json", "{dir}/no/such/dir/out.json"],
