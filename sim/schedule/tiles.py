@@ -60,7 +60,9 @@ def chain_tiles(kernel: Kernel) -> Iterator[tuple[StageTile, ...]]:
 
 
 def halo_flops(kernel: Kernel) -> int:
-    """FLOPs the tiles compute beyond the ops themselves: the recomputed halo."""
+    """FLOPs the tiles compute beyond the ops themselves: the recomputed halo. Negative
+    where a strided conv never reads its producer's last rows or columns, which no tile
+    then computes."""
     tiled = sum(flops(op) for tile in chain_tiles(kernel) for part in tile for op in part.ops)
     return tiled - sum(flops(op) for op in kernel.ops)
 
