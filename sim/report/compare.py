@@ -218,8 +218,10 @@ def compare_report(data: dict[str, Any]) -> Report:
             f"{k['tensor']} {k['round_trip_bytes'] / 1e3:,.0f} KB" for k in kept
         )
         halo = group["schedules"][names[-1]]["halo_flops"]
-        if halo:
+        if halo > 0:
             row["kept"] += f"; halo recompute +{halo / 1e6:,.2f} MFLOP"
+        elif halo < 0:  # a strided conv never reads its producer's last rows: not computed
+            row["kept"] += f"; {-halo / 1e6:,.2f} MFLOP of unread producer rows skipped"
         rows.append(row)
     rows.append(
         {"ops": WRITE_BACK_KERNEL}
