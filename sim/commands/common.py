@@ -7,7 +7,7 @@ from sim.graph.model import Graph
 from sim.hw.model import Hardware, Precision
 from sim.report.tables import FORMATS
 from sim.schedule.model import Schedule
-from sim.schedule.presets import preset_schedule
+from sim.schedule.presets import OBJECTIVES, preset_schedule
 
 
 def add_precision(parser: argparse.ArgumentParser) -> None:
@@ -60,7 +60,7 @@ def add_verbosity(parser: argparse.ArgumentParser) -> None:
 def add_objective(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--objective",
-        choices=["time", "traffic"],
+        choices=OBJECTIVES,
         default="time",
         help="what the auto schedule's search minimises: simulated time or DRAM traffic "
         "(default: time; other schedules ignore it)",

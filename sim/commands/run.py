@@ -54,8 +54,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="naive",
         metavar="NAME|PATH",
         help="naive: one kernel per op; fused: every fusion pass; tiled: fused, and conv chains "
-        "tiled where the estimate predicts a saving; auto: the fastest of those and a bounded "
-        "search of tilings, simulated; or a schedule YAML saved "
+        "tiled where the estimate predicts a saving; auto: the best of those and of a bounded "
+        "simulated search of tilings (least time, or traffic with --objective); or a "
+        "schedule YAML saved "
         "by --save-schedule, replayed without running any pass (docs/schedules.md)",
     )
     add_objective(parser)

@@ -1,6 +1,7 @@
 """Named schedules: `naive` (one kernel per op), `fused` (every pass in PASSES but the
 tiling), `tiled` (fused, plus the conv chains the tiling estimate picks for the device) and
-`auto` (the least simulated time among those and a bounded search of tilings, auto.py)."""
+`auto` (the best of those and of a bounded search of tilings, by simulated time or DRAM
+traffic, auto.py)."""
 
 import functools
 from collections.abc import Iterable
@@ -16,6 +17,7 @@ from sim.schedule.passes import PASSES
 from sim.schedule.passes.tiling import Budget, Chain, choose_tiles, tile_chains
 
 PRESETS = ("naive", "fused", "tiled", "auto")
+OBJECTIVES = ("time", "traffic")  # what auto minimises: simulated time or DRAM traffic
 _CUT = PASSES.index(tile_chains)
 
 
