@@ -11,7 +11,7 @@ from typing import Any
 
 from sim.analytic.estimate import estimate_op
 from sim.engine.simulate import WRITE_BACK_KERNEL, RunResult, graph_ops
-from sim.graph.model import PER_CHANNEL_KINDS, OpKind
+from sim.graph.model import ACTIVATION_KINDS, PER_CHANNEL_KINDS, OpKind
 from sim.report.tables import Column, Report, fixed
 from sim.schedule.model import Kernel, Schedule
 from sim.schedule.tiles import halo_flops
@@ -57,6 +57,8 @@ def kept_on_chip(kernel: Kernel, schedule: Schedule) -> list[dict[str, Any]]:
     ]
     for name in kernel.absorbed:
         op = graph.op(name)
+        if op.kind in ACTIVATION_KINDS:  # run on the parts, kept on chip in their producers
+            continue
         if op.kind in PER_CHANNEL_KINDS:
             tensor, how = op.inputs[0], f"{name} folded into {kernel.main_op.name}"
         elif op.kind is OpKind.CONCAT:

@@ -4,7 +4,8 @@ Tensors that reach memory are the graph inputs, the parameters of every kernel's
 the outputs each kernel stores; a kernel's on-chip tensors get no bytes. A view (flatten,
 reshape) shares its input's bytes, and the parts of a concat (the outputs of a split) that a
 kernel absorbed are slices of the whole tensor's range: producers write straight into their
-slice, consumers read in place. A tensor with its views and slices is one *root*.
+slice, consumers read in place; so are the parts of an activation pushed through such a
+concat. A tensor with its views and slices is one *root*.
 
 Ranges are aligned to ALIGNMENT_BYTES and taken in the naive schedule's order. With
 `reuse`, a root takes the lowest gap among the ranges still live when it is produced (first
@@ -13,10 +14,12 @@ fit; parameters are always live), so the ranges of dead tensors are recycled.
 
 from attrs import define
 
-from sim.graph.model import VIEW_KINDS, Graph, OpKind, Tensor
+from sim.graph.model import ACTIVATION_KINDS, VIEW_KINDS, Graph, OpKind, Tensor
 from sim.hw.model import Precision
 from sim.schedule.model import Buffer, Kernel
 from sim.schedule.naive import ALIGNMENT_BYTES, align
+
+PART_MARK = "@"  # `relu@1`: an activation run on part 1 of a placed concat (passes/concat.py)
 
 
 @define(frozen=True)
@@ -39,17 +42,24 @@ def slices(graph: Graph, kernels: tuple[Kernel, ...]) -> dict[str, tuple[str, in
             parent[kernel.main_op.outputs[0].name] = (kernel.main_op.inputs[0].name, 0)
         for name in kernel.absorbed:
             op = ops[name]
-            if op.kind not in (OpKind.CONCAT, OpKind.SPLIT):
+            if op.kind in ACTIVATION_KINDS:  # run on each part of the concat it reads
+                concat = next(o for o in graph.ops if o.outputs == op.inputs)
+                whole = op.outputs[0]
+                parts = [f"{whole.name}{PART_MARK}{i}" for i in range(len(concat.inputs))]
+                sizes = [p.elements for p in concat.inputs]
+            elif op.kind in (OpKind.CONCAT, OpKind.SPLIT):
+                whole, tensors = (
+                    (op.outputs[0], op.inputs)
+                    if op.kind is OpKind.CONCAT
+                    else (op.inputs[0], op.outputs)
+                )
+                parts, sizes = [t.name for t in tensors], [t.elements for t in tensors]
+            else:
                 continue
-            whole, parts = (
-                (op.outputs[0], op.inputs)
-                if op.kind is OpKind.CONCAT
-                else (op.inputs[0], op.outputs)
-            )
             offset = 0
-            for part in parts:
-                parent[part.name] = (whole.name, offset)
-                offset += part.elements
+            for part, size in zip(parts, sizes, strict=True):
+                parent[part] = (whole.name, offset)
+                offset += size
     return parent
 
 

@@ -15,12 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from sim.errors import ScheduleError
-from sim.graph.model import CONV_KINDS, PER_CHANNEL_KINDS, Graph, Op, OpKind
+from sim.graph.model import ACTIVATION_KINDS, CONV_KINDS, PER_CHANNEL_KINDS, Graph, Op, OpKind
 from sim.hw.model import Precision
 from sim.schedule.model import Buffer, Kernel, Schedule
+from sim.schedule.passes.concat import part_op
 from sim.schedule.passes.fold import folded
 from sim.schedule.passes.readmaps import split_se
-from sim.schedule.placement import place_kernels
+from sim.schedule.placement import PART_MARK, place_kernels
 from sim.schedule.verify import verify
 from sim.yamlio import Fields, as_int, as_str, read_yaml
 
@@ -156,8 +157,25 @@ def _names(value: Any) -> list[str]:
 
 
 def _graph_name(name: str) -> str:
-    """The graph op a kernel op comes from: `se.scale` is part of SE op `se`."""
+    """The graph op a kernel op comes from: `se.scale` is part of SE op `se`, `relu@1` is
+    activation `relu` run on part 1 of the concat it reads."""
+    if PART_MARK in name:
+        return name.rpartition(PART_MARK)[0]
     return name.removesuffix(SCALE_SUFFIX) if name.endswith(SCALE_SUFFIX) else name
+
+
+def _part_of(name: str, graph: Graph) -> Op | None:
+    """The op `relu@1` names (see `_graph_name`), or None if the name is not such a part."""
+    base, _, index = name.rpartition(PART_MARK)
+    if not base or not index.isdigit() or base not in {op.name for op in graph.ops}:
+        return None
+    op = graph.op(base)
+    concat = next(
+        (c for c in graph.ops if c.kind is OpKind.CONCAT and c.outputs == op.inputs), None
+    )
+    if op.kind not in ACTIVATION_KINDS or concat is None or int(index) >= len(concat.inputs):
+        return None
+    return part_op(op, int(index), concat.inputs[int(index)])
 
 
 def _check_coverage(entries: list[dict], graph: Graph, top: Fields) -> None:
@@ -167,7 +185,9 @@ def _check_coverage(entries: list[dict], graph: Graph, top: Fields) -> None:
     for entry in entries:
         for name in [*entry["ops"], *entry["absorbed"]]:
             base = _graph_name(name)
-            if name not in known and not (base in known and known[base].kind is OpKind.SE):
+            is_part = PART_MARK in name and _part_of(name, graph) is not None
+            is_scale = base in known and known[base].kind is OpKind.SE
+            if name not in known and not (is_part or is_scale):
                 raise ScheduleError(
                     f"kernel {entry['name']}: unknown op {name!r} (not in workload {graph.name!r})",
                     file=top.file,
@@ -190,6 +210,9 @@ def _kernel(entry: dict, graph: Graph, names: set[str], top: Fields) -> Kernel:
     """The kernel an entry names, its ops rewritten as the passes rewrote them."""
     ops: list[Op] = []
     for name in entry["ops"]:
+        if PART_MARK in name:
+            ops.append(_part_of(name, graph))
+            continue
         op = graph.op(_graph_name(name))
         if op.kind is OpKind.SE and name + SCALE_SUFFIX in names:
             op = split_se(op)[0]
@@ -207,7 +230,7 @@ def _kernel(entry: dict, graph: Graph, names: set[str], top: Fields) -> Kernel:
                     place=entry["path"],
                 )
             ops[into[0]] = folded(ops[into[0]], absorbed)
-        elif absorbed.kind not in (OpKind.CONCAT, OpKind.SPLIT):
+        elif absorbed.kind not in (OpKind.CONCAT, OpKind.SPLIT, *ACTIVATION_KINDS):
             raise ScheduleError(
                 f"kernel {entry['name']}: cannot absorb {absorbed.kind.value} {name}",
                 file=top.file,

@@ -7,6 +7,7 @@ from sim.schedule.passes import (
     fuse_se,
     fuse_shuffle,
     place_concat,
+    push_through_concat,
     reuse_buffers,
 )
 from tests.schedule.util import kernel_ops, naive, on_chip, run_passes
@@ -97,6 +98,34 @@ def test_concat_is_eliminated_by_writing_each_part_into_its_slice():
     cat, a, b = (s.buffer(n) for n in ("cat", "a", "b"))
     assert (a.address, b.address) == (cat.address, cat.address + 4 * 64 * 4)
     assert b.end == cat.end
+
+
+def test_a_relu_after_a_placed_concat_runs_on_each_part_in_its_producer():
+    ops = [
+        {"op": "conv2d", "name": "a", "in": "x", "channels": 4, "kernel": 1},
+        {"op": "conv2d", "name": "b", "in": "x", "channels": 12, "kernel": 1},
+        {"op": "concat", "name": "cat", "in": ["a", "b"]},
+        {"op": "relu", "name": "relu"},
+    ]
+    s = run_passes(naive(X, ops), [place_concat, push_through_concat])
+    assert kernel_ops(s) == [["a", "relu@0"], ["b", "relu@1"]]
+    assert s.kernels[1].absorbed == ("cat", "relu")
+    assert on_chip(s) == ["a", "b"] and "cat" not in s.buffers  # the concat never exists
+    relu, part0, part1 = (s.buffer(n) for n in ("relu", "relu@0", "relu@1"))
+    assert (part0.address, part1.address) == (relu.address, relu.address + 4 * 64 * 4)
+    assert part1.end == relu.end
+
+
+def test_a_relu_stays_after_a_concat_that_something_else_reads():
+    ops = [
+        {"op": "conv2d", "name": "a", "in": "x", "channels": 4, "kernel": 1},
+        {"op": "conv2d", "name": "b", "in": "x", "channels": 12, "kernel": 1},
+        {"op": "concat", "name": "cat", "in": ["a", "b"]},
+        {"op": "relu", "name": "relu"},
+        {"op": "add", "name": "add", "in": ["relu", "cat"]},
+    ]
+    s = run_passes(naive(X, ops), [place_concat, push_through_concat])
+    assert kernel_ops(s) == [["a"], ["b"], ["relu"], ["add"]]
 
 
 def test_split_is_eliminated_by_reading_each_part_in_place():

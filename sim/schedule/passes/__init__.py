@@ -10,7 +10,7 @@ import attrs
 
 from sim.schedule.model import Schedule
 from sim.schedule.passes.common import with_kernels
-from sim.schedule.passes.concat import place_concat
+from sim.schedule.passes.concat import place_concat, push_through_concat
 from sim.schedule.passes.epilogue import fuse_epilogues
 from sim.schedule.passes.fold import fold_batch_norm
 from sim.schedule.passes.interleave import interleave_pool_dw
@@ -34,6 +34,7 @@ PASSES = (
     fuse_shuffle,
     fuse_epilogues,
     place_concat,
+    push_through_concat,
     interleave_pool_dw,
     tile_chains,
     reuse_buffers,

@@ -6,16 +6,21 @@ straight into its slice. A split of such a tensor is not run either: each consum
 part in place. A part already placed elsewhere, or a part that is a graph input, is copied.
 The op is recorded as absorbed by the kernel that stores its last part (concat) or that runs
 just before it (split), so its estimate stays in the report.
+
+An activation whose only input is such a concat, read by nothing else, is pushed into the
+parts' producers (`push_through_concat`): each runs it on its part in its epilogue, as
+`{op}@{i}`, and stores the result into its slice of the activation's output; the concat's
+output never exists. The activation is recorded as absorbed next to the concat.
 """
 
 import math
 
 import attrs
 
-from sim.graph.model import OpKind
+from sim.graph.model import ACTIVATION_KINDS, Op, OpKind, Tensor
 from sim.schedule.model import Kernel, Schedule
-from sim.schedule.passes.common import producers, with_kernels
-from sim.schedule.placement import slices
+from sim.schedule.passes.common import only_reader, producers, readers, with_kernels
+from sim.schedule.placement import PART_MARK, slices
 
 
 def place_concat(schedule: Schedule) -> Schedule:
@@ -53,3 +58,52 @@ def _host(schedule: Schedule, kernels: tuple[Kernel, ...], index: int) -> int | 
     if any(len(kernels[s].outputs) != 1 for s in sources):
         return None
     return max(sources)
+
+
+def part_op(op: Op, index: int, part: Tensor) -> Op:
+    """Activation `op` run on part `index` of its input concat: `part` in, the matching
+    slice of its output out."""
+    output = Tensor(f"{op.outputs[0].name}{PART_MARK}{index}", part.shape)
+    return attrs.evolve(op, name=f"{op.name}{PART_MARK}{index}", inputs=(part,), outputs=(output,))
+
+
+def push_through_concat(schedule: Schedule) -> Schedule:
+    kernels = list(schedule.kernels)
+    index = 0
+    while index < len(kernels):
+        found = _pushable(schedule, tuple(kernels), index)
+        if found is None:
+            index += 1
+            continue
+        host, concat, sources = found
+        op = kernels[index].main_op
+        for i, (source, part) in enumerate(zip(sources, concat.inputs, strict=True)):
+            producer = kernels[source]
+            kernels[source] = attrs.evolve(producer, ops=(*producer.ops, part_op(op, i, part)))
+        kernels[host] = attrs.evolve(kernels[host], absorbed=(*kernels[host].absorbed, op.name))
+        del kernels[index]
+    return with_kernels(schedule, kernels)
+
+
+def _pushable(schedule: Schedule, kernels: tuple[Kernel, ...], index: int):
+    """(host kernel of the concat, the concat, its parts' producers) if kernels[index] is an
+    activation that can run on the parts of a placed concat, else None."""
+    kernel = kernels[index]
+    op = kernel.main_op
+    if len(kernel.ops) != 1 or op.kind not in ACTIVATION_KINDS or op.params:
+        return None
+    whole = op.inputs[0].name
+    placed = [(i, schedule.graph.op(n)) for i, k in enumerate(kernels) for n in k.absorbed]
+    found = [(i, c) for i, c in placed if c.kind is OpKind.CONCAT and c.outputs[0].name == whole]
+    if not found or only_reader(schedule, kernels, whole) != index:
+        return None
+    host, concat = found[0]
+    made, read = producers(kernels), readers(kernels)
+    sources = [made.get(p.name) for p in concat.inputs]
+    for source, part in zip(sources, concat.inputs, strict=True):
+        if source is None or read.get(part.name) or part in schedule.graph.outputs:
+            return None
+        producer = kernels[source]
+        if producer.tile is not None or producer.per_channel or producer.ops[-1].outputs != (part,):
+            return None
+    return host, concat, sources
