@@ -86,14 +86,16 @@ def test_se_stays_whole_when_its_consumer_cannot_scale_its_read():
     assert kernel_ops(s) == [["dw"], ["se"], ["pool"]]
 
 
+CONCAT_RELU = [
+    {"op": "conv2d", "name": "a", "in": "x", "channels": 4, "kernel": 1},
+    {"op": "conv2d", "name": "b", "in": "x", "channels": 12, "kernel": 1},
+    {"op": "concat", "name": "cat", "in": ["a", "b"]},
+    {"op": "relu", "name": "relu"},
+]
+
+
 def test_concat_is_eliminated_by_writing_each_part_into_its_slice():
-    ops = [
-        {"op": "conv2d", "name": "a", "in": "x", "channels": 4, "kernel": 1},
-        {"op": "conv2d", "name": "b", "in": "x", "channels": 12, "kernel": 1},
-        {"op": "concat", "name": "cat", "in": ["a", "b"]},
-        {"op": "relu", "name": "relu"},
-    ]
-    s = run_passes(naive(X, ops), [place_concat])
+    s = run_passes(naive(X, CONCAT_RELU), [place_concat])
     assert kernel_ops(s) == [["a"], ["b"], ["relu"]] and s.kernels[1].absorbed == ("cat",)
     cat, a, b = (s.buffer(n) for n in ("cat", "a", "b"))
     assert (a.address, b.address) == (cat.address, cat.address + 4 * 64 * 4)
@@ -101,13 +103,7 @@ def test_concat_is_eliminated_by_writing_each_part_into_its_slice():
 
 
 def test_a_relu_after_a_placed_concat_runs_on_each_part_in_its_producer():
-    ops = [
-        {"op": "conv2d", "name": "a", "in": "x", "channels": 4, "kernel": 1},
-        {"op": "conv2d", "name": "b", "in": "x", "channels": 12, "kernel": 1},
-        {"op": "concat", "name": "cat", "in": ["a", "b"]},
-        {"op": "relu", "name": "relu"},
-    ]
-    s = run_passes(naive(X, ops), [place_concat, push_through_concat])
+    s = run_passes(naive(X, CONCAT_RELU), [place_concat, push_through_concat])
     assert kernel_ops(s) == [["a", "relu@0"], ["b", "relu@1"]]
     assert s.kernels[1].absorbed == ("cat", "relu")
     assert on_chip(s) == ["a", "b"] and "cat" not in s.buffers  # the concat never exists
@@ -117,13 +113,7 @@ def test_a_relu_after_a_placed_concat_runs_on_each_part_in_its_producer():
 
 
 def test_a_relu_stays_after_a_concat_that_something_else_reads():
-    ops = [
-        {"op": "conv2d", "name": "a", "in": "x", "channels": 4, "kernel": 1},
-        {"op": "conv2d", "name": "b", "in": "x", "channels": 12, "kernel": 1},
-        {"op": "concat", "name": "cat", "in": ["a", "b"]},
-        {"op": "relu", "name": "relu"},
-        {"op": "add", "name": "add", "in": ["relu", "cat"]},
-    ]
+    ops = [*CONCAT_RELU, {"op": "add", "name": "add", "in": ["relu", "cat"]}]
     s = run_passes(naive(X, ops), [place_concat, push_through_concat])
     assert kernel_ops(s) == [["a"], ["b"], ["relu"], ["add"]]
 

@@ -24,17 +24,28 @@ from sim.schedule.placement import PART_MARK, slices
 
 
 def place_concat(schedule: Schedule) -> Schedule:
+    return _remove_each(schedule, _host, _absorb)
+
+
+def _remove_each(schedule: Schedule, find, apply) -> Schedule:
+    """Every kernel `find(schedule, kernels, index)` finds something for is removed, after
+    `apply(kernels, index, found)` has moved its work into other kernels."""
     kernels = list(schedule.kernels)
     index = 0
     while index < len(kernels):
-        host = _host(schedule, tuple(kernels), index)
-        if host is None:
+        found = find(schedule, tuple(kernels), index)
+        if found is None:
             index += 1
             continue
-        name = kernels[index].main_op.name
-        kernels[host] = attrs.evolve(kernels[host], absorbed=(*kernels[host].absorbed, name))
+        apply(kernels, index, found)
         del kernels[index]
     return with_kernels(schedule, kernels)
+
+
+def _absorb(kernels: list[Kernel], index: int, host: int) -> None:
+    """Record kernels[index]'s op as absorbed by kernels[host]."""
+    name = kernels[index].main_op.name
+    kernels[host] = attrs.evolve(kernels[host], absorbed=(*kernels[host].absorbed, name))
 
 
 def _host(schedule: Schedule, kernels: tuple[Kernel, ...], index: int) -> int | None:
@@ -68,21 +79,17 @@ def part_op(op: Op, index: int, part: Tensor) -> Op:
 
 
 def push_through_concat(schedule: Schedule) -> Schedule:
-    kernels = list(schedule.kernels)
-    index = 0
-    while index < len(kernels):
-        found = _pushable(schedule, tuple(kernels), index)
-        if found is None:
-            index += 1
-            continue
-        host, concat, sources = found
-        op = kernels[index].main_op
-        for i, (source, part) in enumerate(zip(sources, concat.inputs, strict=True)):
-            producer = kernels[source]
-            kernels[source] = attrs.evolve(producer, ops=(*producer.ops, part_op(op, i, part)))
-        kernels[host] = attrs.evolve(kernels[host], absorbed=(*kernels[host].absorbed, op.name))
-        del kernels[index]
-    return with_kernels(schedule, kernels)
+    return _remove_each(schedule, _pushable, _push)
+
+
+def _push(kernels: list[Kernel], index: int, found) -> None:
+    """Append activation kernels[index] to each part's producer; the concat's host absorbs it."""
+    host, concat, sources = found
+    op = kernels[index].main_op
+    for i, (source, part) in enumerate(zip(sources, concat.inputs, strict=True)):
+        producer = kernels[source]
+        kernels[source] = attrs.evolve(producer, ops=(*producer.ops, part_op(op, i, part)))
+    _absorb(kernels, index, host)
 
 
 def _pushable(schedule: Schedule, kernels: tuple[Kernel, ...], index: int):
