@@ -230,6 +230,15 @@ def _kernel(entry: dict, graph: Graph, names: set[str], top: Fields) -> Kernel:
                     place=entry["path"],
                 )
             ops[into[0]] = folded(ops[into[0]], absorbed)
+        elif absorbed.kind in ACTIVATION_KINDS and not any(
+            graph.op(other).kind is OpKind.CONCAT and graph.op(other).outputs == absorbed.inputs
+            for other in entry["absorbed"]
+        ):
+            raise ScheduleError(
+                f"kernel {entry['name']}: {name} can only be absorbed with the concat it reads",
+                file=top.file,
+                place=entry["path"],
+            )
         elif absorbed.kind not in (OpKind.CONCAT, OpKind.SPLIT, *ACTIVATION_KINDS):
             raise ScheduleError(
                 f"kernel {entry['name']}: cannot absorb {absorbed.kind.value} {name}",

@@ -76,6 +76,11 @@ def _other_workload(data):
     data["workload"] = "resnet18"
 
 
+def _relu_absorbed_without_a_concat(data):
+    kernel = data["kernels"][0]
+    kernel["absorbed"] = [*kernel["absorbed"], *kernel.pop("epilogue")]
+
+
 @pytest.mark.parametrize(
     ("edit", "message"),
     [
@@ -83,6 +88,7 @@ def _other_workload(data):
         (_drop_last, "is in no kernel"),
         (_twice, "is in two kernels"),
         (_other_workload, "saved for workload 'resnet18', not"),
+        (_relu_absorbed_without_a_concat, "can only be absorbed with the concat it reads"),
     ],
 )
 def test_a_schedule_that_does_not_fit_its_workload_is_one_line(capsys, tmp_path, edit, message):
