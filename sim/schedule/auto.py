@@ -167,11 +167,8 @@ class _Retile:
 
     def follow_ups(self, base: Schedule, chains: tuple[Chain, ...], index_of) -> list:
         """The same step again: rows doubled or halved again, columns halved again."""
-        height, width = _output_hw(base, self.first, chains, index_of)
-        tile = _step(self.tile, self.direction, height)
-        if tile == self.tile or not _tiles_fit(tile, height, width):
-            return []
-        return [_Retile(self.first, tile, self.direction)]
+        chain = next(c for c in chains if c.first == self.first)
+        return [m for m in _retiles(base, chain, index_of) if m.direction == self.direction]
 
 
 @define(frozen=True)
@@ -211,15 +208,6 @@ class _Add:
 DIRECTIONS = ("taller", "shorter", "narrower")
 
 
-def _output_hw(base: Schedule, first: str, chains, index_of) -> tuple[int, int]:
-    chain = next(c for c in chains if c.first == first)
-    return base.kernels[index_of[first] + chain.length - 1].outputs[0].shape[2:]
-
-
-def _tiles_fit(tile: tuple[int, int], height: int, width: int) -> bool:
-    return math.ceil(height / tile[0]) * math.ceil(width / tile[1]) <= MAX_TILES
-
-
 def _step(tile: tuple[int, int], direction: str, height: int) -> tuple[int, int]:
     """`tile` one step `direction`: twice or half its rows (within `height`), half its
     columns."""
@@ -233,12 +221,13 @@ def _step(tile: tuple[int, int], direction: str, height: int) -> tuple[int, int]
 
 def _retiles(base: Schedule, chain: Chain, index_of) -> list[_Retile]:
     """The chain one step taller, shorter and narrower, where that changes its tile."""
-    height, width = _output_hw(base, chain.first, (chain,), index_of)
+    height, width = base.kernels[index_of[chain.first] + chain.length - 1].outputs[0].shape[2:]
     steps = ((_step(chain.tile, d, height), d) for d in DIRECTIONS)
     return [
         _Retile(chain.first, tile, d)
         for tile, d in steps
-        if tile != chain.tile and _tiles_fit(tile, height, width)
+        if tile != chain.tile
+        and math.ceil(height / tile[0]) * math.ceil(width / tile[1]) <= MAX_TILES
     ]
 
 

@@ -76,12 +76,8 @@ class Kernel:
             )
         if self.tile is None:
             return (self,)
-        starts = self.stage_starts
-        ends = (*starts[1:], len(self.ops))
-        mains = [
-            next(i for i in range(s, e) if self.ops[i].kind in CONV_KINDS)
-            for s, e in zip(starts, ends, strict=True)
-        ]
+        spans = self.stage_spans
+        mains = [next(i for i in range(s, e) if self.ops[i].kind in CONV_KINDS) for s, e in spans]
         return tuple(
             Kernel(
                 f"{self.name}/{self.ops[m].name}",
@@ -89,8 +85,14 @@ class Kernel:
                 self.ops[m].attrs.algorithm,
                 m - s,
             )
-            for s, m, e in zip(starts, mains, ends, strict=True)
+            for (s, e), m in zip(spans, mains, strict=True)
         )
+
+    @property
+    def stage_spans(self) -> tuple[tuple[int, int], ...]:
+        """[start, end) of each stage of a tiled chain in `ops`."""
+        starts = self.stage_starts
+        return tuple(zip(starts, (*starts[1:], len(self.ops)), strict=True))
 
     @property
     def main_op(self) -> Op:

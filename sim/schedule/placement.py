@@ -14,12 +14,22 @@ fit; parameters are always live), so the ranges of dead tensors are recycled.
 
 from attrs import define
 
-from sim.graph.model import ACTIVATION_KINDS, VIEW_KINDS, Graph, OpKind, Tensor
+from sim.graph.model import ACTIVATION_KINDS, VIEW_KINDS, Graph, Op, OpKind, Tensor
 from sim.hw.model import Precision
 from sim.schedule.model import Buffer, Kernel
 from sim.schedule.naive import ALIGNMENT_BYTES, align
 
 PART_MARK = "@"  # `relu@1`: an activation run on part 1 of a placed concat (passes/concat.py)
+
+
+def part_name(name: str, index: int) -> str:
+    """The name of part `index` of an activation, or of its output, pushed through a concat."""
+    return f"{name}{PART_MARK}{index}"
+
+
+def concat_read_by(graph: Graph, op: Op) -> Op | None:
+    """The concat whose output `op` reads, if one is."""
+    return next((c for c in graph.ops if c.kind is OpKind.CONCAT and c.outputs == op.inputs), None)
 
 
 @define(frozen=True)
@@ -43,9 +53,9 @@ def slices(graph: Graph, kernels: tuple[Kernel, ...]) -> dict[str, tuple[str, in
         for name in kernel.absorbed:
             op = ops[name]
             if op.kind in ACTIVATION_KINDS:  # run on each part of the concat it reads
-                concat = next(o for o in graph.ops if o.outputs == op.inputs)
+                concat = concat_read_by(graph, op)
                 whole = op.outputs[0]
-                parts = [f"{whole.name}{PART_MARK}{i}" for i in range(len(concat.inputs))]
+                parts = [part_name(whole.name, i) for i in range(len(concat.inputs))]
                 sizes = [p.elements for p in concat.inputs]
             elif op.kind in (OpKind.CONCAT, OpKind.SPLIT):
                 whole, tensors = (

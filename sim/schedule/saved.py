@@ -21,7 +21,7 @@ from sim.schedule.model import Buffer, Kernel, Schedule
 from sim.schedule.passes.concat import part_op
 from sim.schedule.passes.fold import folded
 from sim.schedule.passes.readmaps import split_se
-from sim.schedule.placement import PART_MARK, place_kernels
+from sim.schedule.placement import PART_MARK, concat_read_by, place_kernels
 from sim.schedule.verify import verify
 from sim.yamlio import Fields, as_int, as_str, read_yaml
 
@@ -170,9 +170,7 @@ def _part_of(name: str, graph: Graph) -> Op | None:
     if not base or not index.isdigit() or base not in {op.name for op in graph.ops}:
         return None
     op = graph.op(base)
-    concat = next(
-        (c for c in graph.ops if c.kind is OpKind.CONCAT and c.outputs == op.inputs), None
-    )
+    concat = concat_read_by(graph, op)
     if op.kind not in ACTIVATION_KINDS or concat is None or int(index) >= len(concat.inputs):
         return None
     return part_op(op, int(index), concat.inputs[int(index)])
@@ -230,9 +228,9 @@ def _kernel(entry: dict, graph: Graph, names: set[str], top: Fields) -> Kernel:
                     place=entry["path"],
                 )
             ops[into[0]] = folded(ops[into[0]], absorbed)
-        elif absorbed.kind in ACTIVATION_KINDS and not any(
-            graph.op(other).kind is OpKind.CONCAT and graph.op(other).outputs == absorbed.inputs
-            for other in entry["absorbed"]
+        elif absorbed.kind in ACTIVATION_KINDS and (
+            (concat := concat_read_by(graph, absorbed)) is None
+            or concat.name not in entry["absorbed"]
         ):
             raise ScheduleError(
                 f"kernel {entry['name']}: {name} can only be absorbed with the concat it reads",

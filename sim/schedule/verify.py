@@ -29,11 +29,10 @@ def _stages(schedule: Schedule) -> None:
     for kernel in schedule.kernels:
         if kernel.tile is None:
             continue
-        starts = kernel.stage_starts
-        bounds = list(zip(starts, (*starts[1:], len(kernel.ops)), strict=True))
-        if len(starts) < 2 or starts[0] != 0 or any(s >= e for s, e in bounds):
+        starts, spans = kernel.stage_starts, kernel.stage_spans
+        if len(starts) < 2 or starts[0] != 0 or any(s >= e for s, e in spans):
             raise ScheduleError(f"tiled kernel {kernel.name} has stages at {list(starts)}")
-        for s, e in bounds:
+        for s, e in spans:
             convs = [i for i in range(s, e) if kernel.ops[i].kind in CONV_KINDS]
             if len(convs) != 1:
                 raise ScheduleError(

@@ -20,7 +20,7 @@ import attrs
 from sim.graph.model import ACTIVATION_KINDS, Op, OpKind, Tensor
 from sim.schedule.model import Kernel, Schedule
 from sim.schedule.passes.common import only_reader, producers, readers, with_kernels
-from sim.schedule.placement import PART_MARK, slices
+from sim.schedule.placement import concat_read_by, part_name, slices
 
 
 def place_concat(schedule: Schedule) -> Schedule:
@@ -74,8 +74,8 @@ def _host(schedule: Schedule, kernels: tuple[Kernel, ...], index: int) -> int | 
 def part_op(op: Op, index: int, part: Tensor) -> Op:
     """Activation `op` run on part `index` of its input concat: `part` in, the matching
     slice of its output out."""
-    output = Tensor(f"{op.outputs[0].name}{PART_MARK}{index}", part.shape)
-    return attrs.evolve(op, name=f"{op.name}{PART_MARK}{index}", inputs=(part,), outputs=(output,))
+    output = Tensor(part_name(op.outputs[0].name, index), part.shape)
+    return attrs.evolve(op, name=part_name(op.name, index), inputs=(part,), outputs=(output,))
 
 
 def push_through_concat(schedule: Schedule) -> Schedule:
@@ -99,12 +99,12 @@ def _pushable(schedule: Schedule, kernels: tuple[Kernel, ...], index: int):
     op = kernel.main_op
     if len(kernel.ops) != 1 or op.kind not in ACTIVATION_KINDS or op.params:
         return None
-    whole = op.inputs[0].name
-    placed = [(i, schedule.graph.op(n)) for i, k in enumerate(kernels) for n in k.absorbed]
-    found = [(i, c) for i, c in placed if c.kind is OpKind.CONCAT and c.outputs[0].name == whole]
-    if not found or only_reader(schedule, kernels, whole) != index:
+    concat = concat_read_by(schedule.graph, op)
+    if concat is None or only_reader(schedule, kernels, op.inputs[0].name) != index:
         return None
-    host, concat = found[0]
+    host = next((i for i, k in enumerate(kernels) if concat.name in k.absorbed), None)
+    if host is None:
+        return None
     made, read = producers(kernels), readers(kernels)
     sources = [made.get(p.name) for p in concat.inputs]
     for source, part in zip(sources, concat.inputs, strict=True):

@@ -29,7 +29,7 @@ from collections.abc import Iterable, Sequence
 
 from attrs import define, field
 
-from sim.graph.model import CONV_KINDS
+from sim.graph.model import CONV_KINDS, Tensor
 from sim.hw.model import Hardware, Precision
 from sim.schedule.model import Kernel, Schedule
 from sim.schedule.passes.common import only_reader, with_kernels
@@ -135,14 +135,13 @@ def estimate(run: Sequence[Kernel], budget: Budget, es: int) -> ChainEstimate | 
     height, width = run[-1].outputs[0].shape[2:]
     heights = sorted({math.ceil(height / g) for g in range(1, height + 1)})
 
-    def working_bytes(rows: int) -> int:
-        parts = chain_tiles(chained(run, (rows, width)))
+    def working_bytes(parts) -> int:
         return max(_working_elements(p) for p in parts) * es
 
     lo, hi = 0, len(heights)  # heights[:lo] fit, heights[hi:] do not
     while lo < hi:
         mid = (lo + hi) // 2
-        if working_bytes(heights[mid]) <= budget.share_bytes:
+        if working_bytes(chain_tiles(chained(run, (heights[mid], width)))) <= budget.share_bytes:
             lo = mid + 1
         else:
             hi = mid
@@ -151,7 +150,7 @@ def estimate(run: Sequence[Kernel], budget: Budget, es: int) -> ChainEstimate | 
     tile = (heights[lo - 1], width)
     kernel = chained(run, tile)
     parts = list(chain_tiles(kernel))
-    working = max(_working_elements(p) for p in parts) * es
+    working = working_bytes(parts)
     weights = sum(t.elements for op in kernel.ops for t in op.params) * es
     extra = halo_flops(kernel)
     boundary = len(parts) * _memory_planes(parts[0]) * budget.line_bytes
@@ -171,23 +170,24 @@ def estimate(run: Sequence[Kernel], budget: Budget, es: int) -> ChainEstimate | 
 def _working_elements(tile: tuple[StageTile, ...]) -> int:
     """Elements one tile touches: the regions every stage reads (its input, the intermediate
     with its halo, a residual) and the last output region."""
-    elements = tile[-1].ops[-1].outputs[0].elements
-    for part in tile:
-        made = {t.name for op in part.ops for t in op.outputs}
-        read = {t.name: t for op in part.ops for t in op.inputs if t.name not in made}
-        elements += sum(t.elements for t in read.values())
-    return elements
+    reads = (t.elements for part in tile for t in _loaded(part, set()))
+    return tile[-1].ops[-1].outputs[0].elements + sum(reads)
 
 
 def _memory_planes(tile: tuple[StageTile, ...]) -> int:
     """Planes of the regions a tile reads from or writes to memory (not the intermediate)."""
     links = {part.ops[-1].outputs[0].name for part in tile[:-1]}
-    planes = math.prod(tile[-1].ops[-1].outputs[0].shape[:2])
-    for part in tile:
-        made = {t.name for op in part.ops for t in op.outputs}
-        read = {t.name: t for op in part.ops for t in op.inputs if t.name not in made | links}
-        planes += sum(math.prod(t.shape[:2]) for t in read.values() if len(t.shape) == 4)
-    return planes
+    reads = (t for part in tile for t in _loaded(part, links) if len(t.shape) == 4)
+    return math.prod(tile[-1].ops[-1].outputs[0].shape[:2]) + sum(
+        math.prod(t.shape[:2]) for t in reads
+    )
+
+
+def _loaded(part: StageTile, excluded: set[str]) -> list[Tensor]:
+    """The tensors a stage's tile reads that it does not make, but those `excluded`."""
+    made = {t.name for op in part.ops for t in op.outputs} | excluded
+    read = {t.name: t for op in part.ops for t in op.inputs if t.name not in made}
+    return list(read.values())
 
 
 def chain_estimates(schedule: Schedule, budget: Budget) -> list[tuple[int, Chain, ChainEstimate]]:
