@@ -33,7 +33,14 @@ _NO_LINE = np.uint64(0)
 class FastHierarchy:
     """Levels innermost first, each a `KernelLevel`; requests flow down through buffers."""
 
-    def __init__(self, levels: Sequence[CacheLevel], buffer_requests: int = BUFFER_REQUESTS):
+    def __init__(
+        self,
+        levels: Sequence[CacheLevel],
+        buffer_requests: int = BUFFER_REQUESTS,
+        below: "FastHierarchy | None" = None,
+    ):
+        """`below`: the hierarchy the last level's requests go to (a shared level under this
+        unit's private ones); None: they go to DRAM."""
         if not levels:
             raise ValueError("a hierarchy needs at least one cache level")
         if buffer_requests < 2:
@@ -43,6 +50,7 @@ class FastHierarchy:
         self._counters = np.zeros((len(self.levels), N_COUNTERS), np.int64)
         self._states = [KernelLevel(level, row) for level, row in zip(levels, self._counters)]
         self._buffers = [_buffer(buffer_requests) for _ in self.levels]
+        self.below = below
 
     def run(self, addresses, is_write, sizes=None) -> HierarchyStats:
         """Replay a trace; return the counts of this call alone."""
@@ -58,7 +66,11 @@ class FastHierarchy:
             addresses = state.clean()
             writes = np.ones(len(addresses), np.uint8)
             self._send(depth + 1, addresses, _NO_SIZES, state.level.line_bytes, writes)
-        self._states[-1].clean()
+        last = self._states[-1]
+        addresses = last.clean()
+        if self.below is not None and len(addresses):
+            writes = np.ones(len(addresses), np.uint8)
+            self.below._send(0, addresses, _NO_SIZES, last.level.line_bytes, writes)
         return self._stats(self._counters - before)
 
     def totals(self) -> HierarchyStats:
@@ -85,9 +97,12 @@ class FastHierarchy:
             status, start, line, n_out = state.run(
                 addresses, sizes, uniform_size, writes, start, np.uint64(line), resume, buffer
             )
-            if n_out and depth + 1 < len(self._states):  # the last level's go to DRAM: counted
+            if n_out and (depth + 1 < len(self._states) or self.below is not None):
                 out_addresses, out_sizes, out_writes = (array[:n_out] for array in buffer)
-                self._send(depth + 1, out_addresses, out_sizes, 0, out_writes)
+                if depth + 1 < len(self._states):
+                    self._send(depth + 1, out_addresses, out_sizes, 0, out_writes)
+                else:
+                    self.below._send(0, out_addresses, out_sizes, 0, out_writes)
             if status == STATUS_PAST_2_64:
                 raise ValueError(f"access {start} at {addresses[start]:#x} ends beyond 2**64")
             if start >= len(addresses):

@@ -20,6 +20,15 @@ from sim.trace.model import Tile
 
 
 @define(frozen=True)
+class Channel:
+    """The DRAM channel in cycles: its capacity and one unit's cap, in bytes per cycle."""
+
+    latency_cycles: float
+    capacity_bytes_per_cycle: float
+    unit_cap_bytes_per_cycle: float
+
+
+@define(frozen=True)
 class TileCost:
     flops: int
     compute_cycles: float
@@ -41,19 +50,30 @@ class TileCost:
         return self.dram_read_bytes + self.dram_write_bytes
 
 
-def dram_line_bytes(hw: Hardware) -> int:
-    """The size of one DRAM request: the outermost cache's line (64 B without caches)."""
-    return hw.caches[-1].line_bytes if hw.caches else 64
-
-
 def effective_dram_bytes_per_s(hw: Hardware) -> float:
-    """Peak bandwidth, or what max_outstanding lines in flight sustain (Little's law)."""
-    in_flight = hw.dram.max_outstanding * dram_line_bytes(hw) / hw.dram.latency_s
+    """One unit's DRAM rate: peak bandwidth, or what its max_outstanding requests in flight
+    sustain (Little's law)."""
+    in_flight = hw.dram.max_outstanding * hw.dram_request_bytes / hw.dram.latency_s
     return min(hw.dram.bandwidth_bytes_per_s, in_flight)
 
 
+def dram_channel(hw: Hardware) -> Channel:
+    """The DRAM channel as the engine shares it: latency, capacity and one unit's cap, in
+    cycles. The capacity is the peak bandwidth, or what max_outstanding_total sustains."""
+    clock = hw.core.clock_hz
+    capacity = hw.dram.bandwidth_bytes_per_s
+    if hw.dram.max_outstanding_total is not None:
+        in_flight = hw.dram.max_outstanding_total * hw.dram_request_bytes / hw.dram.latency_s
+        capacity = min(capacity, in_flight)
+    return Channel(
+        latency_cycles=hw.dram.latency_s * clock,
+        capacity_bytes_per_cycle=capacity / clock,
+        unit_cap_bytes_per_cycle=effective_dram_bytes_per_s(hw) / clock,
+    )
+
+
 def dram_cycles(n_bytes: int, hw: Hardware) -> tuple[float, float]:
-    """(cycles the transfer takes, cycles peak bandwidth alone would take)."""
+    """(cycles the transfer takes one unit alone, cycles peak bandwidth alone would take)."""
     if n_bytes == 0:
         return 0.0, 0.0
     clock = hw.core.clock_hz
@@ -68,7 +88,7 @@ def tile_cost(
     peak = hw.core.flops_per_cycle.of(precision) * hw.core.efficiency_of(kind)
     compute = tile.flops / peak
     if stats is None:
-        line = dram_line_bytes(hw)
+        line = hw.dram_request_bytes
         writes = int(tile.is_write.sum())
         read_bytes, write_bytes = (tile.line_accesses - writes) * line, writes * line
         levels: tuple[float, ...] = ()

@@ -1,21 +1,26 @@
-"""The simulator's pipeline: schedule -> tiles -> cache counts -> tile costs -> timing.
+"""The simulator's pipeline: schedule -> each unit's tiles -> cache counts in time -> tile
+costs -> timing.
 
-Tiles are generated, replayed through one cache hierarchy (state carried from kernel to
-kernel, as in a real run) and reduced to costs one at a time, so memory stays bounded
+Each kernel's tiles are generated on demand and dealt to the units; a tile is replayed
+through its unit's caches and the shared ones when the engine starts it (state carried from
+kernel to kernel, as in a real run) and reduced to its cost at once, so memory stays bounded
 whatever the network. The dirty lines left at the end are written back by a last pseudo-kernel.
 """
 
-from collections.abc import Callable, Iterable
+import functools
+from collections.abc import Callable
 
+import attrs
 from attrs import define
 
 from sim.analytic.counts import flops as analytic_flops
 from sim.analytic.counts import macs as analytic_macs
 from sim.analytic.estimate import estimate_op
-from sim.cache import make_hierarchy
 from sim.cache.stats import HierarchyStats, LevelStats
-from sim.engine.costs import TileCost, dram_cycles, tile_cost
-from sim.engine.timing import Timing, run_timing
+from sim.engine.caches import DeviceCaches
+from sim.engine.costs import TileCost, dram_channel, dram_cycles, tile_cost
+from sim.engine.split import Dealer, tile_lines
+from sim.engine.timing import KernelTiming, KernelWork, Timing, run_timing
 from sim.errors import WorkloadError
 from sim.graph.model import Graph, Op
 from sim.hw.model import Hardware, Precision
@@ -28,7 +33,11 @@ Progress = Callable[[int, int], None]
 
 @define(frozen=True)
 class KernelResult:
-    """One kernel's simulated counts and time, next to its analytic estimate."""
+    """One kernel's simulated counts and time, next to its analytic estimate.
+
+    Counts and the *_cycles of the units (compute, levels, DRAM) add up every unit's tiles;
+    `cycles` is the kernel's wall time, barrier to barrier.
+    """
 
     name: str
     ops: tuple[str, ...]
@@ -49,24 +58,62 @@ class KernelResult:
     dram_cycles: float
     dram_bandwidth_cycles: float
     cycles: float
+    units: int = 1
+    dram_channel_cycles: float = 0.0  # the DRAM bytes at the channel's full rate
+    unit_busy_cycles: tuple[float, ...] = ()  # each unit's core busy time
+    unit_end_cycles: tuple[float, ...] = ()  # when each unit finished, from the kernel's start
 
     @property
     def dram_bytes(self) -> int:
         return self.dram_read_bytes + self.dram_write_bytes
 
     @property
+    def barrier_wait_cycles(self) -> float:
+        """Mean time a unit waits at the kernel's end for the slowest one."""
+        if not self.unit_end_cycles:
+            return 0.0
+        return sum(self.cycles - end for end in self.unit_end_cycles) / len(self.unit_end_cycles)
+
+    @property
+    def load_imbalance(self) -> float:
+        """The busiest unit's core time over the mean (1.0: perfectly balanced)."""
+        busy = self.unit_busy_cycles
+        if not busy or not sum(busy):
+            return 1.0
+        return max(busy) / (sum(busy) / len(busy))
+
+    @property
     def bound(self) -> str:
-        """The unit busy longest: compute, a cache level, DRAM bandwidth or DRAM latency."""
+        """The unit busy longest: compute, a cache level, DRAM bandwidth or DRAM latency.
+
+        Compute and cache ports are per unit, so their totals are shared by the units; DRAM
+        takes the longer of the units' own transfers and the channel's time for all bytes.
+        """
         if self.cycles == 0:
             return "none"
-        busy = {"compute": self.compute_cycles, "dram": self.dram_cycles}
+        n = self.units
+        bandwidth = max(self.dram_bandwidth_cycles / n, self.dram_channel_cycles)
+        latency = (self.dram_cycles - self.dram_bandwidth_cycles) / n
+        busy = {"compute": self.compute_cycles / n, "dram": bandwidth + latency}
         for level, cycles in zip(self.levels, self.level_cycles):
-            busy[f"cache {level.name}"] = cycles
+            busy[f"cache {level.name}"] = cycles / n
         unit = max(busy, key=busy.get)
         if unit != "dram":
             return unit
-        latency = self.dram_cycles - self.dram_bandwidth_cycles
-        return "DRAM latency" if latency > self.dram_bandwidth_cycles else "DRAM bandwidth"
+        return "DRAM latency" if latency > bandwidth else "DRAM bandwidth"
+
+
+@define(frozen=True)
+class UnitResult:
+    """One compute unit over the whole run: how long it computed, what its own cache levels
+    saw, and the bytes they exchanged with the shared levels (or DRAM, with none shared)."""
+
+    name: str
+    busy_cycles: float
+    tiles: int
+    levels: tuple[LevelStats, ...]
+    shared_read_bytes: int
+    shared_write_bytes: int
 
 
 @define(frozen=True)
@@ -78,6 +125,12 @@ class RunResult:
     caches_enabled: bool
     kernels: tuple[KernelResult, ...]
     timing: Timing
+    units: tuple[UnitResult, ...] = ()
+
+    @property
+    def cores(self) -> int:
+        """How many of the device's units ran."""
+        return self.hw.units
 
     @property
     def cycles(self) -> float:
@@ -93,7 +146,7 @@ class RunResult:
 
 @define
 class _Tally:
-    """Counts of one kernel, summed tile by tile."""
+    """Counts of one kernel, summed tile by tile over its units."""
 
     levels: HierarchyStats | None = None
     line_accesses: int = 0
@@ -101,6 +154,7 @@ class _Tally:
     spill_accesses: int = 0
     dram_read_bytes: int = 0
     dram_write_bytes: int = 0
+    costs: list = attrs.Factory(list)
 
     def add(self, tile: Tile | None, stats: HierarchyStats | None, cost: TileCost) -> None:
         if tile is not None:
@@ -111,6 +165,7 @@ class _Tally:
         self.dram_write_bytes += cost.dram_write_bytes
         if stats is not None:
             self.levels = stats if self.levels is None else self.levels + stats
+        self.costs.append(cost)
 
 
 WRITE_BACK_KERNEL = "(write-back)"
@@ -133,40 +188,76 @@ def _check_simulable(graph: Graph, precision: Precision) -> None:
 def simulate(
     schedule: Schedule, hw: Hardware, *, caches: bool = True, progress: Progress | None = None
 ) -> RunResult:
-    """Run `schedule` on `hw`; `caches=False` sends every line access to DRAM.
+    """Run `schedule` on `hw.units` of the device's units; `caches=False` sends every line
+    access to DRAM.
 
-    With caches, the dirty lines left at the end are written back by one more kernel,
-    WRITE_BACK_KERNEL, so that every byte that reaches DRAM is counted and timed.
+    Each kernel's tiles are dealt to the units in turn (sim/engine/split.py), replayed through
+    the device's caches when they run, and timed by sim/engine/timing.py. With caches, the
+    dirty lines left at the end are written back by one more kernel, WRITE_BACK_KERNEL, so that
+    every byte that reaches DRAM is counted and timed.
     """
     precision = schedule.precision
     _check_simulable(schedule.graph, precision)
-    hierarchy = make_hierarchy(hw.caches) if caches and hw.caches else None
-    replays: list[tuple[str, list[TileCost], _Tally]] = []
-    for index, kernel in enumerate(schedule.kernels):
-        kind = kernel.main_op.kind.value
-        tiles = kernel_tiles(kernel, schedule, hw)
-        replays.append((kernel.name, *replay_tiles(tiles, kind, hierarchy, hw, precision)))
-        if progress is not None:
-            progress(index + 1, len(schedule.kernels))
-    if hierarchy is not None:
-        replays.append((WRITE_BACK_KERNEL, *write_back(hierarchy, hw)))
-    timing = run_timing([(name, costs) for name, costs, _ in replays], hw.core.prefetch_tiles)
+    device = DeviceCaches(hw) if caches and hw.caches else None
+    names = tuple(f"{hw.unit_name} {u}" for u in range(hw.units))
+    tallies: list[tuple[str, _Tally]] = []
+    unit_tiles = [0] * hw.units
+
+    def replay(unit: int, tile: Tile, kind: str, tally: _Tally) -> TileCost:
+        stats = (
+            device.run(unit, tile.line_addresses, tile.is_write, tile.sizes_bytes)[0]
+            if (device is not None)
+            else None
+        )
+        cost = tile_cost(tile, stats, hw, precision, kind)
+        tally.add(tile, stats, cost)
+        unit_tiles[unit] += 1
+        return cost
+
+    def unit_work(unit: int, tiles, kind: str, tally: _Tally):
+        for tile in tiles:
+            yield functools.partial(replay, unit, tile, kind, tally)
+
+    def kernels():
+        for kernel in schedule.kernels:
+            kind = kernel.main_op.kind.value
+            tally = _Tally()
+            tallies.append((kernel.name, tally))
+            lines = tile_lines(kernel, schedule, hw)
+            dealer = Dealer(kernel_tiles(kernel, schedule, hw, lines), hw.units)
+            parts = [unit_work(u, dealer.tiles_of(u), kind, tally) for u in range(hw.units)]
+            yield KernelWork(kernel.name, parts)
+        if device is not None:
+            tally = _Tally()
+            tallies.append((WRITE_BACK_KERNEL, tally))
+            flush = functools.partial(write_back, device, hw, tally)
+            idle = [iter(()) for _ in range(hw.units - 1)]
+            yield KernelWork(WRITE_BACK_KERNEL, [iter([flush]), *idle])
+
+    done = [0]
+
+    def step() -> None:
+        done[0] += 1
+        if progress is not None and done[0] <= len(schedule.kernels):
+            progress(done[0], len(schedule.kernels))
+
+    timing = run_timing(kernels(), dram_channel(hw), hw.core.prefetch_tiles, names, step)
     results = []
-    kernels = {k.name: k for k in schedule.kernels}
-    for (name, costs, tally), kernel_timing in zip(replays, timing.kernels):
-        kernel = kernels.get(name)
+    by_name = {k.name: k for k in schedule.kernels}
+    for (name, tally), kernel_timing in zip(tallies, timing.kernels):
+        kernel = by_name.get(name)
         ops = graph_ops(kernel, schedule.graph) if kernel else ()
         kind = kernel.main_op.kind.value if kernel else "write-back"
-        result = _kernel_result(name, kind, ops, precision, costs, tally, kernel_timing.cycles)
-        results.append(result)
+        results.append(_kernel_result(name, kind, ops, precision, tally, kernel_timing, hw))
     return RunResult(
         workload=schedule.graph.name,
         hw=hw,
         schedule=schedule.name,
         precision=precision.value,
-        caches_enabled=hierarchy is not None,
+        caches_enabled=device is not None,
         kernels=tuple(results),
         timing=timing,
+        units=_unit_results(names, timing, unit_tiles, device),
     )
 
 
@@ -178,32 +269,14 @@ def graph_ops(kernel: Kernel, graph: Graph) -> tuple[Op, ...]:
     return tuple(by_name[n] for n in names if n in by_name)
 
 
-def replay_tiles(
-    tiles: Iterable[Tile], kind: str, hierarchy, hw: Hardware, precision: Precision
-) -> tuple[list[TileCost], _Tally]:
-    """Each tile through the cache hierarchy (None: no caches), then to its cost."""
-    tile_costs: list[TileCost] = []
-    tally = _Tally()
-    for tile in tiles:
-        if hierarchy is None:
-            stats = None
-        else:
-            stats = hierarchy.run(tile.line_addresses, tile.is_write, tile.sizes_bytes)
-        cost = tile_cost(tile, stats, hw, precision, kind)
-        tile_costs.append(cost)
-        tally.add(tile, stats, cost)
-    return tile_costs, tally
-
-
-def write_back(hierarchy, hw: Hardware) -> tuple[list[TileCost], _Tally]:
+def write_back(device: DeviceCaches, hw: Hardware, tally: _Tally) -> TileCost:
     """Flush the dirty lines: DRAM traffic only, as one tile."""
-    stats = hierarchy.flush()
+    stats = device.flush()
     total, bandwidth = dram_cycles(stats.dram_write_bytes, hw)
     no_levels = tuple(0.0 for _ in hw.caches)
     cost = TileCost(0, 0.0, no_levels, 0, stats.dram_write_bytes, total, bandwidth)
-    tally = _Tally()
     tally.add(None, stats, cost)
-    return [cost], tally
+    return cost
 
 
 def _kernel_result(
@@ -211,14 +284,16 @@ def _kernel_result(
     kind: str,
     ops: tuple[Op, ...],
     precision: Precision,
-    costs,
     tally: _Tally,
-    cycles: float,
+    timing: KernelTiming,
+    hw: Hardware,
 ) -> KernelResult:
+    costs = tally.costs
     n_levels = max((len(c.level_cycles) for c in costs), default=0)
     level_cycles = tuple(
         sum(c.level_cycles[i] for c in costs if c.level_cycles) for i in range(n_levels)
     )
+    dram_bytes = tally.dram_read_bytes + tally.dram_write_bytes
     return KernelResult(
         name=name,
         ops=tuple(op.name for op in ops),
@@ -238,5 +313,23 @@ def _kernel_result(
         level_cycles=level_cycles,
         dram_cycles=sum(c.dram_cycles for c in costs),
         dram_bandwidth_cycles=sum(c.dram_bandwidth_cycles for c in costs),
-        cycles=cycles,
+        cycles=timing.cycles,
+        units=hw.units,
+        dram_channel_cycles=dram_bytes / dram_channel(hw).capacity_bytes_per_cycle,
+        unit_busy_cycles=timing.unit_busy_cycles,
+        unit_end_cycles=timing.unit_end_cycles,
     )
+
+
+def _unit_results(names, timing: Timing, tiles: list[int], device) -> tuple[UnitResult, ...]:
+    busy = [0.0] * len(names)
+    for kernel in timing.kernels:
+        for unit, cycles in enumerate(kernel.unit_busy_cycles):
+            busy[unit] += cycles
+    results = []
+    for unit, name in enumerate(names):
+        own = device.unit_totals(unit) if device is not None else None
+        levels = own.levels if own is not None else ()
+        read, write = (own.dram_read_bytes, own.dram_write_bytes) if own is not None else (0, 0)
+        results.append(UnitResult(name, busy[unit], tiles[unit], levels, read, write))
+    return tuple(results)

@@ -64,8 +64,12 @@ def parse_hardware(data, file: str) -> Hardware:
     efficiency = _efficiency(top.sub("efficiency", default={"default": 1.0}))
     prefetch_tiles = top.get("prefetch_tiles", as_int, default=1)
 
+    units = top.get("units", lambda v: as_int(v, minimum=1), default=1)
+    unit_name = top.get("unit_name", as_str, default="core")
+
     dram = registers = None
     caches: list[CacheLevel] = []
+    private: list[bool] = []  # per cache, outer to inner
     for place, item in top.items("memory"):
         level = Fields(item, place, ConfigError, file)
         kind = level.get("kind", _choice_of("dram", "cache", "registers"))
@@ -79,10 +83,13 @@ def parse_hardware(data, file: str) -> Hardware:
             except ValueError as exc:
                 raise level.fail(str(exc), "count") from None
             level.get("name", as_str, default="registers")
+            _instances(level, units, allowed=(units,))
         else:
             caches.append(_cache(level))
+            private.append(_instances(level, units, allowed=(1, units)) == units > 1)
         level.done()
     top.done()
+    private_levels = _private_levels(top, caches, private, units)
     if dram is None:
         raise top.fail("memory has no level of kind 'dram'", "memory")
     if registers is None:
@@ -94,15 +101,51 @@ def parse_hardware(data, file: str) -> Hardware:
         efficiency=efficiency,
         prefetch_tiles=prefetch_tiles,
     )
-    return Hardware(
-        name=name,
-        description=description,
-        engine=engine,
-        core=core,
-        caches=tuple(reversed(caches)),
-        dram=dram,
-        source=file,
-    )
+    try:
+        return Hardware(
+            name=name,
+            description=description,
+            engine=engine,
+            core=core,
+            caches=tuple(reversed(caches)),
+            dram=dram,
+            source=file,
+            device_units=units,
+            units=units,
+            unit_name=unit_name,
+            private_levels=private_levels,
+        )
+    except ValueError as exc:
+        raise top.fail(str(exc)) from None
+
+
+def _instances(level: Fields, units: int, allowed: tuple[int, ...]) -> int:
+    """A level's instance count: 1 (one shared by every unit, the default for a cache) or
+    `units` (one per unit, the only choice for registers)."""
+    count = level.get("instances", lambda v: as_int(v, minimum=1), default=allowed[0])
+    if count not in allowed:
+        wanted = " or ".join(str(n) for n in sorted(set(allowed)))
+        raise level.fail(f"expected {wanted} instances (units: {units}), got {count}", "instances")
+    return count
+
+
+def _private_levels(top: Fields, caches: list[CacheLevel], private: list[bool], units: int):
+    """How many innermost caches are private; private levels sit inside every shared one,
+    and none is larger than the shared level it fetches from."""
+    inner_first = list(reversed(private))
+    count = sum(inner_first)
+    if inner_first[:count] != [True] * count:
+        raise top.fail("a private level (instances: units) lies outside a shared one", "memory")
+    ordered = list(reversed(caches))
+    if 0 < count < len(ordered):
+        level, parent = ordered[count - 1], ordered[count]
+        if level.size_bytes > parent.size_bytes:
+            raise top.fail(
+                f"private level {level.name} ({level.size_bytes:,} B) is larger than the shared "
+                f"level {parent.name} ({parent.size_bytes:,} B) it fetches from",
+                "memory",
+            )
+    return count
 
 
 def _efficiency(fields: Fields) -> dict[str, float]:
@@ -138,6 +181,9 @@ def _dram(level: Fields) -> Dram:
         bandwidth_bytes_per_s=level.get("bandwidth", parse_bytes_per_s),
         latency_s=level.get("latency", parse_seconds),
         max_outstanding=level.get("max_outstanding", lambda v: as_int(v, minimum=1)),
+        max_outstanding_total=level.get(
+            "max_outstanding_total", lambda v: as_int(v, minimum=1), default=None
+        ),
     )
 
 

@@ -2,7 +2,10 @@
 
 import enum
 
+import attrs
 from attrs import define, field
+
+LINE_BYTES_WITHOUT_CACHES = 64  # the line loads and stores are counted in when no cache is modeled
 
 
 class Precision(enum.Enum):
@@ -100,7 +103,7 @@ class CacheLevel:
 
 @define(frozen=True)
 class FlopsPerCycle:
-    """Peak arithmetic per cycle of the whole simulated engine, per precision."""
+    """Peak arithmetic per cycle of one unit, per precision."""
 
     fp32: float = field(validator=_positive)
     fp16: float = field(validator=_positive)
@@ -131,7 +134,7 @@ class RegisterFile:
 
 @define(frozen=True)
 class Core:
-    """The engine that executes tiles.
+    """One compute unit (a CPU core, a GPU SM): it executes tiles.
 
     `efficiency` is the fraction of peak arithmetic an op kind reaches with its operands in
     registers (key `default` for kinds not listed); memory stalls are modeled separately.
@@ -151,25 +154,92 @@ class Core:
 
 @define(frozen=True)
 class Dram:
-    """Main memory: peak bandwidth, load-to-use latency, misses that may be in flight at once."""
+    """Main memory: one channel's peak bandwidth, load-to-use latency, and the misses that may
+    be in flight at once, per unit and over all units (Little's law caps each unit's rate at
+    max_outstanding x request / latency)."""
 
     bandwidth_bytes_per_s: float = field(validator=_positive)
     latency_s: float = field(validator=_positive)
-    max_outstanding: int = field(validator=_positive)
+    max_outstanding: int = field(validator=_positive)  # per unit
+    max_outstanding_total: int | None = None  # over all units; None: bandwidth alone caps them
 
 
 @define(frozen=True)
 class Hardware:
+    """A device as a tree: `device_units` identical compute units (cores, SMs), each with its
+    `core` and its private cache levels, under shared levels and one DRAM channel.
+
+    `caches` are the levels one unit sees, innermost first (the order a load looks them up);
+    the innermost `private_levels` of them are the unit's own, the rest are shared by every
+    unit (one instance each). A shared level whose `share_bytes` is below its size is split
+    by ways: each unit owns a partition of that many bytes (the one-core view of a busy chip).
+    A run uses `units` of the device's units (`with_units`).
+    """
+
     name: str
     description: str
     engine: str
-    core: Core
+    core: Core  # ONE unit
     caches: tuple[CacheLevel, ...]  # innermost first: the order a load looks them up
     dram: Dram
     source: str = ""
+    device_units: int = field(default=1, validator=_positive)
+    units: int = field(default=1, validator=_positive)
+    unit_name: str = "core"
+    private_levels: int = 0
+
+    def __attrs_post_init__(self) -> None:
+        if self.units > self.device_units:
+            raise ValueError(
+                f"{self.units} {self.unit_name}s asked, the device has {self.device_units}"
+            )
+        if not 0 <= self.private_levels <= len(self.caches):
+            raise ValueError(f"private_levels {self.private_levels} of {len(self.caches)} levels")
+        partitioned = [c for c in self.shared_caches if c.is_shared]
+        for level in partitioned:
+            if level.share_bytes * self.units > level.size_bytes:
+                raise ValueError(
+                    f"{self.units} shares of {level.share_bytes:,} B exceed {level.name}'s "
+                    f"{level.size_bytes:,} B"
+                )
+
+    @property
+    def private_caches(self) -> tuple[CacheLevel, ...]:
+        return self.caches[: self.private_levels]
+
+    @property
+    def shared_caches(self) -> tuple[CacheLevel, ...]:
+        return self.caches[self.private_levels :]
+
+    def with_units(self, units: int) -> "Hardware":
+        """The device running on `units` of its units (1..device_units)."""
+        return attrs.evolve(self, units=units)
+
+    def with_share(self, share_bytes: int) -> "Hardware":
+        """Each unit owns `share_bytes` of the outermost shared cache (a way partition)."""
+        if not self.shared_caches:
+            raise ValueError("the device has no shared cache level to take a share of")
+        outer = attrs.evolve(self.caches[-1], share_bytes=share_bytes)
+        return attrs.evolve(self, caches=(*self.caches[:-1], outer))
+
+    @property
+    def line_bytes(self) -> int:
+        """The line of the innermost cache: the unit in which loads and stores are traced."""
+        return self.caches[0].line_bytes if self.caches else LINE_BYTES_WITHOUT_CACHES
+
+    @property
+    def dram_request_bytes(self) -> int:
+        """The size of one DRAM request: the outermost cache's line."""
+        return self.caches[-1].line_bytes if self.caches else LINE_BYTES_WITHOUT_CACHES
+
+    @property
+    def alignment_bytes(self) -> int:
+        """Buffers start on the largest line of any level, so no two tensors share a line."""
+        return max((c.line_bytes for c in self.caches), default=LINE_BYTES_WITHOUT_CACHES)
 
     def peak_flops_per_s(self, precision: Precision) -> float:
-        return self.core.clock_hz * self.core.flops_per_cycle.of(precision)
+        """Peak arithmetic of the units this run uses."""
+        return self.units * self.core.clock_hz * self.core.flops_per_cycle.of(precision)
 
     def ridge_flops_per_byte(self, precision: Precision) -> float:
         """Operational intensity at the roofline's knee: left of it a program is memory-bound."""

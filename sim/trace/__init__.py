@@ -27,24 +27,27 @@ from sim.trace.layout import layout_ranges
 from sim.trace.model import Tile
 from sim.trace.pool import pool_ranges
 from sim.trace.se import se_ranges
-from sim.trace.stream import Ranges, TileBuilder
+from sim.trace.stream import MAX_TILE_LINES, Ranges, TileBuilder
 from sim.trace.tiled import tiled_ranges
 from sim.trace.winograd import winograd_ranges
 
 __all__ = ["Tile", "kernel_tiles", "register_tile"]
 
 
-def kernel_tiles(kernel: Kernel, schedule: Schedule, hw: Hardware) -> Iterator[Tile]:
-    """The tiles of `kernel` in program order; ScheduleError if it cannot be traced."""
+def kernel_tiles(
+    kernel: Kernel, schedule: Schedule, hw: Hardware, max_lines: int = MAX_TILE_LINES
+) -> Iterator[Tile]:
+    """The tiles of `kernel` in program order, each of at most `max_lines` line accesses;
+    ScheduleError if it cannot be traced."""
     for stage in kernel.stages:
         _check_fusion(stage)
         _check_algorithm(stage, stage.main_op)
     ctx = Context.of(kernel, schedule, hw)
     if kernel.tile is not None:
-        return _tiles(tiled_ranges(ctx, _kernel_ranges), ctx)
+        return _tiles(tiled_ranges(ctx, _kernel_ranges), ctx, max_lines)
     if kernel.per_channel:
-        return _tiles(interleaved_ranges(ctx, _kernel_ranges), ctx)
-    return _tiles(_kernel_ranges(ctx), ctx)
+        return _tiles(interleaved_ranges(ctx, _kernel_ranges), ctx, max_lines)
+    return _tiles(_kernel_ranges(ctx), ctx, max_lines)
 
 
 def _kernel_ranges(ctx: Context) -> Iterator[Ranges]:
@@ -77,8 +80,8 @@ def _stores_through_gemm(op: Op, algorithm: str) -> bool:
     return op.kind is OpKind.MATMUL
 
 
-def _tiles(ranges: Iterator[Ranges], ctx: Context) -> Iterator[Tile]:
-    builder = TileBuilder(ctx.line_bytes, ctx.vector_bytes)
+def _tiles(ranges: Iterator[Ranges], ctx: Context, max_lines: int) -> Iterator[Tile]:
+    builder = TileBuilder(ctx.line_bytes, ctx.vector_bytes, max_lines)
     for piece in ranges:
         yield from builder.add(piece)
     yield from builder.flush()

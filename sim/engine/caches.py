@@ -1,0 +1,84 @@
+"""The caches of a run as the device has them: each unit's private levels above one instance of
+every shared level.
+
+A unit's line accesses go through its own levels first; what they send down (fills,
+write-backs, write-through stores) goes to the shared levels, which every unit's traffic
+reaches in the order the engine replays the units' tiles (sim/engine/timing.py replays a tile
+when it starts, so that order is simulated time). A shared level split into shares (its
+`share_bytes` below its size) is a way partition: each unit owns one, so it and every level
+inside it are per unit. Coherence is not modeled: a unit's private copy of a line another
+unit has since written still hits (units write disjoint outputs; docs/engine.md).
+"""
+
+import attrs
+
+from sim.cache import FastHierarchy
+from sim.cache.stats import HierarchyStats
+from sim.hw.model import CacheLevel, Hardware
+
+
+def _split(hw: Hardware) -> tuple[tuple[CacheLevel, ...], tuple[CacheLevel, ...]]:
+    """(levels each unit has its own instance of, levels all units share), innermost first."""
+    partitioned = [i for i, level in enumerate(hw.caches) if level.is_shared]
+    cut = max(hw.private_levels, partitioned[-1] + 1 if partitioned else 0)
+    return hw.caches[:cut], hw.caches[cut:]
+
+
+class DeviceCaches:
+    """Per-unit hierarchies over one shared hierarchy; counts per call and per unit."""
+
+    def __init__(self, hw: Hardware):
+        own, shared = _split(hw)
+        self.own_levels = own
+        self.shared = FastHierarchy(shared) if shared else None
+        self.units = [
+            FastHierarchy(_seeded(own, unit), below=self.shared) if own else None
+            for unit in range(hw.units)
+        ]
+
+    def run(self, unit: int, addresses, is_write, sizes=None) -> tuple[HierarchyStats, int]:
+        """Replay a unit's accesses now: (counts of every level the unit sees and its DRAM
+        bytes, bytes its own levels sent to the shared ones)."""
+        own = self.units[unit]
+        if self.shared is None:
+            stats = own.run(addresses, is_write, sizes)
+            return stats, 0
+        before = self.shared.totals()
+        if own is None:
+            return self.shared.run(addresses, is_write, sizes), 0
+        mine = own.run(addresses, is_write, sizes)
+        shared = self.shared.totals() - before
+        stats = HierarchyStats(
+            mine.levels + shared.levels, shared.dram_read_bytes, shared.dram_write_bytes
+        )
+        return stats, mine.dram_read_bytes + mine.dram_write_bytes
+
+    def flush(self) -> HierarchyStats:
+        """Every dirty line written down to DRAM, each unit's levels first; the counts of all
+        levels (own levels summed over the units) and the DRAM bytes this caused."""
+        shared_before = self.shared.totals() if self.shared is not None else None
+        own_total = None
+        for hierarchy in self.units:
+            if hierarchy is not None:
+                flushed = hierarchy.flush()
+                own_total = flushed if own_total is None else own_total + flushed
+        if self.shared is None:
+            return own_total
+        self.shared.flush()
+        shared = self.shared.totals() - shared_before
+        own_levels = own_total.levels if own_total is not None else ()
+        return HierarchyStats(own_levels + shared.levels, *_dram(shared))
+
+    def unit_totals(self, unit: int) -> HierarchyStats | None:
+        """A unit's own levels since the run began (None: it has none)."""
+        hierarchy = self.units[unit]
+        return hierarchy.totals() if hierarchy is not None else None
+
+
+def _dram(stats: HierarchyStats) -> tuple[int, int]:
+    return stats.dram_read_bytes, stats.dram_write_bytes
+
+
+def _seeded(levels: tuple[CacheLevel, ...], unit: int) -> tuple[CacheLevel, ...]:
+    """Each unit's random replacement draws its own sequence (unit 0 keeps the level's seed)."""
+    return tuple(attrs.evolve(level, seed=level.seed + unit) for level in levels)
