@@ -3,11 +3,11 @@
 import argparse
 
 from sim.errors import ConfigError
-from sim.graph.model import Graph
+from sim.hw.load import load_hardware
 from sim.hw.model import Hardware, Precision
+from sim.plan.auto import OBJECTIVES
 from sim.report.tables import FORMATS
-from sim.schedule.model import Schedule
-from sim.schedule.presets import OBJECTIVES, preset_schedule
+from sim.units import parse_bytes
 
 
 def add_precision(parser: argparse.ArgumentParser) -> None:
@@ -67,13 +67,46 @@ def add_objective(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def preset_with_notes(
-    name: str, graph: Graph, precision: Precision, hw: Hardware, objective: str = "time"
-) -> tuple[Schedule, list[str]]:
-    """A preset schedule, and for `auto` (searching for `objective`) the note of its search."""
-    if name != "auto":
-        return preset_schedule(name, graph, precision, hw), []
-    from sim.schedule.auto import auto_schedule, search_note  # simulates: imports the engine
+def add_device(parser: argparse.ArgumentParser, *, several: bool = False) -> None:
+    """--hw, and how much of the device a run uses: --cores and --share."""
+    if several:
+        parser.add_argument(
+            "--hw", nargs="+", required=True, help="devices: names in hw_configs/ or YAML paths"
+        )
+    else:
+        parser.add_argument(
+            "--hw", required=True, help="hardware: a name in hw_configs/ or a YAML path"
+        )
+    parser.add_argument(
+        "--cores",
+        type=int,
+        metavar="N",
+        help="how many of the device's compute units (CPU cores, GPU SMs) run, from 1 to the "
+        "device's count (default: all of them, as a runtime's thread pool or a GPU launch "
+        "uses them); --cores 1 is a one-thread run that owns the whole shared cache",
+    )
+    parser.add_argument(
+        "--share",
+        metavar="SIZE",
+        help="give each running unit only SIZE of the outermost shared cache (a way "
+        "partition, e.g. --cores 1 --share 128KiB: one core's view of a busy chip)",
+    )
 
-    search = auto_schedule(graph, precision, hw, objective)
-    return search.schedule, [search_note(search)]
+
+def device_of(args: argparse.Namespace, spec: str | None = None) -> Hardware:
+    """The device of `--hw` (or `spec`) as this run uses it: --cores units, --share."""
+    hw = load_hardware(spec if spec is not None else args.hw)
+    if args.cores is not None:
+        if not 1 <= args.cores <= hw.device_units:
+            raise ConfigError(
+                f"--cores {args.cores}: {hw.name} has {hw.device_units} {hw.unit_name}s "
+                f"(use 1 to {hw.device_units})"
+            )
+        hw = hw.with_units(args.cores)
+    if args.share is not None:
+        try:
+            share = parse_bytes(args.share)
+            hw = hw.with_share(share)
+        except ValueError as exc:
+            raise ConfigError(f"--share {args.share}: {exc}") from None
+    return hw

@@ -6,22 +6,22 @@ import attrs
 
 from sim.commands.common import (
     add_allow_unknown,
+    add_device,
     add_format,
     add_objective,
     add_precision,
     add_verbosity,
+    device_of,
     precision_of,
-    preset_with_notes,
 )
 from sim.commands.present import print_reports
 from sim.engine.simulate import simulate
 from sim.errors import ConfigError
 from sim.graph.load import load_workload
-from sim.hw.load import load_hardware
 from sim.outputs import write_json
+from sim.plan import SCHEDULES, plan
 from sim.report.compare import compare_json, compare_report
 from sim.report.run import units_report
-from sim.schedule.presets import PRESETS
 
 NAME = "compare"
 DEFAULT_SCHEDULES = "naive,fused"
@@ -37,14 +37,12 @@ EXAMPLES = """examples:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("workload", help="a workload YAML file or the name of a shipped one")
-    parser.add_argument(
-        "--hw", required=True, help="hardware: a name in hw_configs/ or a YAML path"
-    )
+    add_device(parser)
     parser.add_argument(
         "--schedules",
         default=DEFAULT_SCHEDULES,
         help="comma-separated presets, the first is the baseline "
-        f"(known: {', '.join(PRESETS)}; default: {DEFAULT_SCHEDULES})",
+        f"(known: {', '.join(SCHEDULES)}; default: {DEFAULT_SCHEDULES})",
     )
     add_objective(parser)
     add_precision(parser)
@@ -58,16 +56,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     names = [n.strip() for n in args.schedules.split(",") if n.strip()]
-    unknown = [n for n in names if n not in PRESETS]
+    unknown = [n for n in names if n not in SCHEDULES]
     if not names or unknown:
         bad = ", ".join(unknown) or "empty list"
-        raise ConfigError(f"--schedules: unknown {bad} (known: {', '.join(PRESETS)})")
+        raise ConfigError(f"--schedules: unknown {bad} (known: {', '.join(SCHEDULES)})")
     precision = precision_of(args)
-    hw = load_hardware(args.hw)
+    hw = device_of(args)
     graph = load_workload(args.workload, allow_unknown=args.allow_unknown)
-    chosen = [preset_with_notes(n, graph, precision, hw, args.objective) for n in names]
-    schedules = [schedule for schedule, _ in chosen]
-    notes = [note for _, found in chosen for note in found]
+    chosen = [plan(graph, hw, n, precision, args.objective) for n in names]
+    schedules = [p.schedule for p in chosen]
+    notes = [note for p in chosen for note in p.notes]
     results = [simulate(s, hw) for s in schedules]
     data = compare_json(schedules, results)
     if notes:

@@ -7,6 +7,7 @@ from rich.table import Table
 from sim.errors import SimError
 from sim.graph.load import load_workload, workload_names
 from sim.hw.load import hardware_names, load_hardware
+from sim.hw.model import Precision
 from sim.report.console import make_console
 from sim.units import format_binary_bytes
 
@@ -25,18 +26,21 @@ def run(args: argparse.Namespace) -> int:
     console = make_console()
     if args.what in ("hw", "all"):
         table = Table(title="hardware (--hw NAME)", header_style="bold")
-        for column in ("name", "peak fp32", "DRAM", "caches (per core)", "description"):
+        for column in ("name", "units", "peak fp32", "DRAM", "caches (per unit)", "description"):
             table.add_column(column)
         for name, path in hardware_names().items():
             try:
                 hw = load_hardware(str(path))
             except SimError as exc:
-                table.add_row(name, "", "", "", f"[red]invalid: {exc.reason}[/]")
+                table.add_row(name, "", "", "", "", f"[red]invalid: {exc.reason}[/]")
                 continue
-            caches = ", ".join(_cache_text(c) for c in hw.caches)
-            peak = f"{hw.core.clock_hz * hw.core.flops_per_cycle.fp32 / 1e9:,.1f} GFLOP/s"
+            caches = ", ".join(
+                _cache_text(c, depth < hw.private_levels) for depth, c in enumerate(hw.caches)
+            )
+            peak = f"{hw.peak_flops_per_s(Precision.FP32) / 1e9:,.1f} GFLOP/s"
             dram = f"{hw.dram.bandwidth_bytes_per_s / 1e9:g} GB/s"
-            table.add_row(name, peak, dram, caches, hw.description)
+            units = f"{hw.device_units} {hw.unit_name}s"
+            table.add_row(name, units, peak, dram, caches, hw.description)
         console.print(table)
     if args.what in ("workloads", "all"):
         table = Table(title="workloads", header_style="bold")
@@ -53,8 +57,8 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cache_text(level) -> str:
+def _cache_text(level, private: bool) -> str:
     text = f"{level.name} {format_binary_bytes(level.share_bytes)}"
     if level.is_shared:
         text += f" of {format_binary_bytes(level.size_bytes)}"
-    return text
+    return text + (" own" if private else " shared")

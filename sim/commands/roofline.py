@@ -8,11 +8,18 @@ kernel's cache-ignoring estimate and its simulation, joined by an arrow coloured
 
 import argparse
 
-from sim.commands.common import add_format, add_json, add_precision, add_verbosity, precision_of
+from sim.commands.common import (
+    add_device,
+    add_format,
+    add_json,
+    add_precision,
+    add_verbosity,
+    device_of,
+    precision_of,
+)
 from sim.commands.present import figure_path, print_reports
 from sim.engine.simulate import simulate
 from sim.graph.load import load_workload
-from sim.hw.load import load_hardware
 from sim.outputs import write_figure, write_json
 from sim.report.roofline import LABEL_TOP, RooflineData, roofline_data
 from sim.report.tables import Column, Report, fixed, ratio
@@ -28,9 +35,7 @@ EXAMPLES = """examples:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--hw", nargs="+", required=True, help="hardware: names in hw_configs/ or YAML paths"
-    )
+    add_device(parser, several=True)
     parser.add_argument(
         "--workloads",
         nargs="+",
@@ -64,7 +69,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     precision = precision_of(args)
-    hws = [load_hardware(spec) for spec in args.hw]
+    hws = [device_of(args, spec) for spec in args.hw]
     graphs = [load_workload(spec) for spec in args.workloads]
     results = [
         simulate(preset_schedule(n, g, precision, hw), hw)

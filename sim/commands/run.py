@@ -8,31 +8,31 @@ from rich.progress import Progress
 
 from sim.commands.common import (
     add_allow_unknown,
+    add_device,
     add_format,
     add_json,
     add_objective,
     add_precision,
     add_verbosity,
+    device_of,
     precision_of,
-    preset_with_notes,
 )
 from sim.commands.present import add_run_files, present_run
 from sim.engine.simulate import simulate
 from sim.graph.load import load_workload
-from sim.graph.model import Graph
-from sim.hw.load import load_hardware
-from sim.hw.model import Hardware, Precision
 from sim.outputs import write_text
+from sim.plan import plan
 from sim.report.console import make_console
 from sim.report.notes import workload_notes
-from sim.schedule.presets import PRESETS
-from sim.schedule.saved import load_schedule, schedule_data
+from sim.schedule.saved import schedule_data
 from sim.yamlio import dump_yaml
 
 NAME = "run"
 HELP = "simulate a workload on a device: cycles, DRAM traffic and hit rates per kernel"
 EXAMPLES = """examples:
   python -m sim run mobilenet --hw pi3
+  python -m sim run resnet18 --hw pi3 --cores 1 --schedule fused
+  python -m sim run mobilenet --hw pi3 --cores 1 --share 128KiB
   python -m sim run workloads/bottleneck_256.yaml --hw xavier --precision fp16 --format markdown
   python -m sim run mobilenet --hw pi3 --quiet --json run.json --csv run.csv
   python -m sim run mobilenet --hw pi3 --plot roofline.png --timeline trace.json
@@ -43,9 +43,7 @@ EXAMPLES = """examples:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("workload", help="a workload YAML file or the name of a shipped one")
-    parser.add_argument(
-        "--hw", required=True, help="hardware: a name in hw_configs/ or a YAML path"
-    )
+    add_device(parser)
     add_precision(parser)
     add_allow_unknown(parser)
     add_json(parser)
@@ -75,24 +73,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     precision = precision_of(args)
-    hw = load_hardware(args.hw)
+    hw = device_of(args)
     graph = load_workload(args.workload, allow_unknown=args.allow_unknown)
     notes = workload_notes(graph)
-    schedule, search = _schedule(args.schedule, graph, precision, hw, args.objective)
-    notes += search
+    chosen = plan(graph, hw, args.schedule, precision, args.objective)
+    schedule = chosen.schedule
+    notes += list(chosen.notes)
     if args.save_schedule:
         write_text(args.save_schedule, dump_yaml(schedule_data(schedule)))
     with _progress(len(schedule.kernels), shown=not args.quiet) as update:
         result = simulate(schedule, hw, caches=not args.no_caches, progress=update)
     present_run(args, result, notes)
     return 0
-
-
-def _schedule(spec: str, graph: Graph, precision: Precision, hw: Hardware, objective: str):
-    """A preset by name (with the notes of auto's search), or a saved schedule by path."""
-    if spec in PRESETS or not spec.endswith((".yaml", ".yml")):
-        return preset_with_notes(spec, graph, precision, hw, objective)
-    return load_schedule(spec, graph, precision), []
 
 
 class _progress:

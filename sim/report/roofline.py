@@ -99,7 +99,7 @@ def device_roofs(hw: Hardware) -> DeviceRoofs:
     compute = tuple(ComputeRoof(tuple(names), peak) for peak, names in sorted(peaks.items()))
     memory = [MemoryRoof("DRAM", hw.dram.bandwidth_bytes_per_s)]
     for level in reversed(hw.caches):
-        memory.append(MemoryRoof(level.name, level.bytes_per_cycle * hw.core.clock_hz))
+        memory.append(MemoryRoof(level.name, hw.units * level.bytes_per_cycle * hw.core.clock_hz))
     return DeviceRoofs(hw.name, compute, tuple(memory))
 
 

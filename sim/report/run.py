@@ -5,7 +5,7 @@ Every figure the table shows is a field of the JSON (and a column of the CSV).
 
 from typing import Any
 
-from sim.engine.simulate import KernelResult, RunResult
+from sim.engine.simulate import KernelResult, RunResult, UnitResult
 from sim.hw.model import Precision
 from sim.report.tables import (
     Column,
@@ -42,6 +42,10 @@ def kernel_json(kernel: KernelResult, clock_hz: float) -> dict[str, Any]:
             "dram_at_peak_bandwidth": kernel.dram_bandwidth_cycles,
         },
         "tiles": kernel.tiles,
+        "units": kernel.units,
+        "unit_busy_cycles": list(kernel.unit_busy_cycles),
+        "load_imbalance": kernel.load_imbalance,
+        "barrier_wait_cycles": kernel.barrier_wait_cycles,
         "line_accesses": kernel.line_accesses,
         "collapsed_accesses": kernel.collapsed_accesses,
         "spill_accesses": kernel.spill_accesses,
@@ -57,6 +61,10 @@ def run_json(result: RunResult) -> dict[str, Any]:
     return {
         "workload": result.workload,
         "hw": hw.name,
+        "engine": hw.engine,
+        "cores": result.cores,
+        "device_units": hw.device_units,
+        "unit_name": hw.unit_name,
         "schedule": result.schedule,
         "precision": result.precision,
         "caches_enabled": result.caches_enabled,
@@ -74,6 +82,21 @@ def run_json(result: RunResult) -> dict[str, Any]:
             "seconds": result.seconds,
         },
         "kernels": [kernel_json(k, hw.core.clock_hz) for k in result.kernels],
+        "units": [_unit_json(unit, result.cycles) for unit in result.units],
+    }
+
+
+def _unit_json(unit: UnitResult, run_cycles: float) -> dict[str, Any]:
+    return {
+        "name": unit.name,
+        "busy_cycles": unit.busy_cycles,
+        "busy_fraction": ratio(unit.busy_cycles, run_cycles),
+        "tiles": unit.tiles,
+        "levels": {
+            level.name: {**level.as_dict(), "hit_rate": level.hit_rate} for level in unit.levels
+        },
+        "shared_read_bytes": unit.shared_read_bytes,
+        "shared_write_bytes": unit.shared_write_bytes,
     }
 
 
@@ -87,13 +110,40 @@ def summary_lines(result: RunResult) -> list[str]:
     dram = totals["dram_read_bytes"] + totals["dram_write_bytes"]
     achieved = totals["flops"] / totals["seconds"] if totals["seconds"] else 0.0
     caches = "" if result.caches_enabled else ", caches disabled"
+    hw = result.hw
     return [
-        f"{result.workload} on {result.hw.name} ({result.schedule} schedule, {result.precision}"
-        f"{caches}): {totals['seconds'] * 1e3:,.3f} ms, {totals['cycles']:,.0f} cycles, "
+        f"{result.workload} on {hw.name}, {_units_text(hw)} ({result.schedule} schedule, "
+        f"{result.precision}{caches}): {totals['seconds'] * 1e3:,.3f} ms, "
+        f"{totals['cycles']:,.0f} cycles, "
         f"{achieved / 1e9:,.2f} GFLOP/s = {percent(achieved / data['peak_flops_per_s'])} of peak",
         f"DRAM traffic: {_mb(dram)} MB simulated ({_mb(totals['dram_read_bytes'])} read, "
         f"{_mb(totals['dram_write_bytes'])} written) vs {_mb(totals['analytic_bytes'])} MB "
-        f"cache-ignoring estimate ({dram / totals['analytic_bytes']:.2f}x)",
+        f"cache-ignoring estimate ({ratio(dram, totals['analytic_bytes']) or 0:.2f}x)",
+        *_busy_lines(result, data),
+    ]
+
+
+def _units_text(hw) -> str:
+    """`4 of 4 cores`, `1 of 4 cores, 128 KiB L2 share`: what of the device the run used."""
+    text = f"{hw.units} of {hw.device_units} {hw.unit_name}s"
+    shares = [c for c in hw.shared_caches if c.is_shared]
+    if shares:
+        text += ", " + ", ".join(f"{c.share_bytes // 1024:,} KiB {c.name} share" for c in shares)
+    return text
+
+
+def _busy_lines(result: RunResult, data: dict[str, Any]) -> list[str]:
+    """With several units: how busy each was, and what the kernels' barriers cost."""
+    if result.cores < 2:
+        return []
+    units = data["units"]
+    fractions = [u["busy_fraction"] or 0.0 for u in units]
+    shown = ", ".join(percent(f) for f in fractions[:8]) + (", ..." if len(units) > 8 else "")
+    waits = sum(k.barrier_wait_cycles for k in result.kernels)
+    return [
+        f"{result.cores} {result.hw.unit_name}s busy {shown} of the run (mean "
+        f"{percent(sum(fractions) / len(fractions))}); waiting at kernel barriers "
+        f"{percent(ratio(waits, result.cycles) or 0.0)} of the run"
     ]
 
 

@@ -1,7 +1,6 @@
-"""Named schedules: `naive` (one kernel per op), `fused` (every pass in PASSES but the
-tiling), `tiled` (fused, plus the conv chains the tiling estimate picks for the device) and
-`auto` (the best of those and of a bounded search of tilings, by simulated time or DRAM
-traffic, auto.py)."""
+"""Named schedules made by passes alone: `naive` (one kernel per op), `fused` (every pass in
+PASSES but the tiling) and `tiled` (fused, plus the conv chains the tiling estimate picks for
+the device). `auto`, which simulates, lives above the engine in sim/plan/."""
 
 import functools
 from collections.abc import Iterable
@@ -16,8 +15,7 @@ from sim.schedule.naive import naive_schedule
 from sim.schedule.passes import PASSES
 from sim.schedule.passes.tiling import Budget, Chain, choose_tiles, tile_chains
 
-PRESETS = ("naive", "fused", "tiled", "auto")
-OBJECTIVES = ("time", "traffic")  # what auto minimises: simulated time or DRAM traffic
+PRESETS = ("naive", "fused", "tiled")
 _CUT = PASSES.index(tile_chains)
 
 
@@ -41,7 +39,7 @@ def with_tiles(schedule: Schedule, chains: Iterable[Chain], name: str) -> Schedu
 def preset_schedule(
     name: str, graph: Graph, precision: Precision, hw: Hardware | None = None
 ) -> Schedule:
-    """The schedule `name` of PRESETS for `graph`; `tiled` and `auto` need the device `hw`."""
+    """The schedule `name` of PRESETS for `graph`; `tiled` needs the device `hw`."""
     if name == "naive":
         return naive_schedule(graph, precision)
     if name == "fused":
@@ -50,9 +48,5 @@ def preset_schedule(
         raise ScheduleError(f"unknown schedule {name!r} (known: {', '.join(PRESETS)})")
     if hw is None:
         raise ScheduleError(f"the {name} schedule needs the hardware it is made for")
-    if name == "tiled":
-        base = untiled(graph, precision)
-        return with_tiles(base, choose_tiles(base, Budget.of(hw, precision)), "tiled")
-    from sim.schedule.auto import auto_schedule  # simulates: imports the engine
-
-    return auto_schedule(graph, precision, hw).schedule
+    base = untiled(graph, precision)
+    return with_tiles(base, choose_tiles(base, Budget.of(hw, precision)), "tiled")

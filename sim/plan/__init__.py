@@ -1,0 +1,49 @@
+"""The planning driver above the engine: every command turns (workload, device, schedule,
+objective) into a schedule and its notes here, and nowhere else.
+
+    graph + device --plan()--> Plan (schedule, notes) --simulate()--> RunResult
+
+`--schedule` is a preset made by passes (sim/schedule/presets.py), `auto` (a bounded
+simulated search, sim/plan/auto.py: the one part of planning that runs the engine) or a
+saved schedule file replayed without any pass. Nothing below this package imports it.
+"""
+
+from attrs import define
+
+from sim.errors import ScheduleError
+from sim.graph.model import Graph
+from sim.hw.model import Hardware, Precision
+from sim.plan.auto import OBJECTIVES, auto_schedule, search_note
+from sim.schedule.model import Schedule
+from sim.schedule.presets import PRESETS, preset_schedule
+from sim.schedule.saved import load_schedule
+
+SCHEDULES = (*PRESETS, "auto")
+
+__all__ = ["OBJECTIVES", "SCHEDULES", "Plan", "is_saved", "plan"]
+
+
+@define(frozen=True)
+class Plan:
+    schedule: Schedule
+    notes: tuple[str, ...] = ()  # what planning did, in plain words (auto's search)
+
+
+def is_saved(spec: str) -> bool:
+    """Whether `--schedule` names a saved schedule file rather than a preset."""
+    return spec not in SCHEDULES and spec.endswith((".yaml", ".yml"))
+
+
+def plan(
+    graph: Graph, hw: Hardware, spec: str, precision: Precision, objective: str = "time"
+) -> Plan:
+    """The schedule `spec` asks for: a preset, `auto` (searching for `objective` on `hw` as
+    configured, cores included), or a saved schedule's path."""
+    if is_saved(spec):
+        return Plan(load_schedule(spec, graph, precision))
+    if spec == "auto":
+        search = auto_schedule(graph, precision, hw, objective)
+        return Plan(search.schedule, (search_note(search),))
+    if spec not in PRESETS:
+        raise ScheduleError(f"unknown schedule {spec!r} (known: {', '.join(SCHEDULES)})")
+    return Plan(preset_schedule(spec, graph, precision, hw))
