@@ -1,7 +1,8 @@
+import attrs
 import pytest
 
 from sim.cache.stats import HierarchyStats, LevelStats
-from sim.engine.costs import dram_cycles, effective_dram_bytes_per_s, tile_cost
+from sim.engine.costs import dram_channel, dram_cycles, effective_dram_bytes_per_s, tile_cost
 from sim.hw.load import load_hardware
 from sim.hw.model import Precision
 from sim.trace.model import Tile
@@ -22,7 +23,18 @@ def test_littles_law_caps_the_pis_single_core_bandwidth():
 def test_gpus_keep_enough_misses_in_flight_for_peak_bandwidth():
     for name in ("xavier", "v100"):
         hw = load_hardware(name)
-        assert effective_dram_bytes_per_s(hw) == hw.dram.bandwidth_bytes_per_s
+        one_sm = effective_dram_bytes_per_s(hw)
+        assert one_sm < hw.dram.bandwidth_bytes_per_s <= hw.units * one_sm
+        channel = dram_channel(hw)
+        assert channel.capacity_bytes_per_cycle * hw.core.clock_hz == hw.dram.bandwidth_bytes_per_s
+
+
+def test_a_total_cap_on_misses_in_flight_caps_the_channel():
+    hw = load_hardware("pi3")
+    capped = attrs.evolve(hw, dram=attrs.evolve(hw.dram, max_outstanding_total=8))
+    by_little = 8 * 64 / 175e-9 / 1.2e9
+    assert dram_channel(capped).capacity_bytes_per_cycle == pytest.approx(by_little)
+    assert dram_channel(hw).capacity_bytes_per_cycle == pytest.approx(3.6e9 / 1.2e9)
 
 
 def test_tile_cost_by_hand_on_the_pi():

@@ -16,12 +16,15 @@ law allows 640 B/cycle, so peak bandwidth binds).
 - write-back: C's dirty line, 64 B: DRAM 10 + 64 / 8 = 18 cycles, [47, 65).
 """
 
+import functools
+
 import pytest
 import yaml
 
-from sim.cache import make_hierarchy
-from sim.engine.simulate import replay_tiles, write_back
-from sim.engine.timing import run_timing
+from sim.engine.caches import DeviceCaches
+from sim.engine.costs import dram_channel, tile_cost
+from sim.engine.simulate import _Tally, write_back
+from sim.engine.timing import KernelWork, run_timing
 from sim.hw.load import parse_hardware
 from sim.hw.model import Precision
 from sim.trace.model import Tile
@@ -42,24 +45,27 @@ memory:
 def test_tiny_gemm_cycles_and_event_log_by_hand():
     hw = parse_hardware(yaml.safe_load(TINY), "tiny.yaml")
     tile = Tile(16, [0, 64, 128], [False, False, True], collapsed_accesses=9)
-    hierarchy = make_hierarchy(hw.caches)
-    costs, tally = replay_tiles([tile], "matmul", hierarchy, hw, Precision.FP32)
-    (cost,) = costs
+    device = DeviceCaches(hw)
+    stats, _ = device.run(0, tile.line_addresses, tile.is_write)
+    cost = tile_cost(tile, stats, hw, Precision.FP32, "matmul")
     assert (cost.compute_cycles, cost.level_cycles, cost.core_cycles) == (8, (13,), 13)
     assert (cost.dram_read_bytes, cost.dram_write_bytes) == (192, 0)
     assert cost.dram_cycles == pytest.approx(34)
-    level = tally.levels.levels[0]
+    level = stats.levels[0]
     assert (level.accesses, level.hits, level.misses) == (3, 0, 3)
 
-    flush_costs, flush_tally = write_back(hierarchy, hw)
-    assert flush_tally.dram_write_bytes == 64
-    assert flush_costs[0].dram_cycles == pytest.approx(18)
-
-    timing = run_timing([("gemm", costs), ("(write-back)", flush_costs)], prefetch_tiles=1)
+    tally = _Tally()
+    flush = functools.partial(write_back, device, hw, tally)
+    kernels = [
+        KernelWork("gemm", [iter([lambda: cost])]),
+        KernelWork("(write-back)", [iter([flush])]),
+    ]
+    timing = run_timing(iter(kernels), dram_channel(hw), 1, ["core 0"])
+    assert tally.dram_write_bytes == 64
     log = [(s.unit, s.kernel, s.start_cycles, s.end_cycles) for s in timing.spans]
     assert log == [
-        ("dram", "gemm", 0, pytest.approx(34)),
-        ("core", "gemm", pytest.approx(34), pytest.approx(47)),
-        ("dram", "(write-back)", pytest.approx(47), pytest.approx(65)),
+        ("dram 0", "gemm", 0, pytest.approx(34)),
+        ("core 0", "gemm", pytest.approx(34), pytest.approx(47)),
+        ("dram 0", "(write-back)", pytest.approx(47), pytest.approx(65)),
     ]
     assert timing.cycles == pytest.approx(65)

@@ -30,11 +30,13 @@ def runs():
 def test_no_kernel_beats_its_roofline(runs):
     for (_, hw_name), result in runs.items():
         hw = result.hw
-        peak = hw.core.flops_per_cycle.fp32
+        peak = hw.units * hw.core.flops_per_cycle.fp32
         bytes_per_cycle = hw.dram.bandwidth_bytes_per_s / hw.core.clock_hz
         for kernel in result.kernels:
             floor = max(kernel.flops / peak, kernel.dram_bytes / bytes_per_cycle)
             assert kernel.cycles >= floor * (1 - 1e-9), (hw_name, kernel.name)
+            # and no unit is busy longer than the kernel lasts
+            assert all(b <= kernel.cycles * (1 + 1e-9) for b in kernel.unit_busy_cycles)
 
 
 def test_dram_reads_cover_the_weights_and_the_input(runs):

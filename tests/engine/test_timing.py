@@ -1,15 +1,33 @@
-"""The engine's event order on cases small enough to work out by hand."""
+"""The engine's event order on cases small enough to work out by hand.
+
+A tile's DRAM bytes take (latency + bytes / rate) cycles; with latency 0 and a unit cap and
+channel capacity of 1 B/cycle, a tile with `dram` bytes moves for `dram` cycles alone.
+"""
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.engine.costs import TileCost
-from sim.engine.timing import run_timing
+from sim.engine.costs import Channel, TileCost
+from sim.engine.timing import KernelWork, run_timing, share_max_min
+
+ONE_BYTE_PER_CYCLE = Channel(
+    latency_cycles=0.0, capacity_bytes_per_cycle=1.0, unit_cap_bytes_per_cycle=1.0
+)
 
 
-def cost(compute: float, dram: float) -> TileCost:
-    return TileCost(0, compute, (), 0, 0, dram, dram)
+def cost(compute: float, dram: int) -> TileCost:
+    return TileCost(0, compute, (), dram, 0, dram, dram)
+
+
+def work(name: str, *units) -> KernelWork:
+    """A kernel whose unit u runs the tile costs units[u]."""
+    return KernelWork(name, [iter([lambda c=c: c for c in costs]) for costs in units])
+
+
+def run(kernels, prefetch=1, channel=ONE_BYTE_PER_CYCLE, units=1):
+    names = [f"core {u}" for u in range(units)]
+    return run_timing(iter(kernels), channel, prefetch, names)
 
 
 def log(timing):
@@ -18,40 +36,89 @@ def log(timing):
 
 def test_double_buffering_overlaps_the_next_fetch_with_compute():
     # fetch 0 [0,5); compute 0 [5,15) while fetch 1 [5,25); fetch 2 waits for compute 0 to
-    # finish (prefetch 1) and for the channel: [25,30); compute 1 [25,35); compute 2 [35,45).
-    timing = run_timing([("k", [cost(10, 5), cost(10, 20), cost(10, 5)])], prefetch_tiles=1)
+    # finish (prefetch 1) and for fetch 1: [25,30); compute 1 [25,35); compute 2 [35,45).
+    timing = run([work("k", [cost(10, 5), cost(10, 20), cost(10, 5)])])
     assert log(timing) == [
-        ("dram", 0, 0, 5),
-        ("dram", 1, 5, 25),
-        ("core", 0, 5, 15),
-        ("dram", 2, 25, 30),
-        ("core", 1, 25, 35),
-        ("core", 2, 35, 45),
+        ("dram 0", 0, 0, 5),
+        ("dram 0", 1, 5, 25),
+        ("core 0", 0, 5, 15),
+        ("dram 0", 2, 25, 30),
+        ("core 0", 1, 25, 35),
+        ("core 0", 2, 35, 45),
     ]
     assert timing.cycles == 45
 
 
 def test_without_prefetch_memory_and_compute_alternate():
-    timing = run_timing([("k", [cost(10, 5), cost(10, 20)])], prefetch_tiles=0)
+    timing = run([work("k", [cost(10, 5), cost(10, 20)])], prefetch=0)
     assert log(timing) == [
-        ("dram", 0, 0, 5),
-        ("core", 0, 5, 15),
-        ("dram", 1, 15, 35),
-        ("core", 1, 35, 45),
+        ("dram 0", 0, 0, 5),
+        ("core 0", 0, 5, 15),
+        ("dram 0", 1, 15, 35),
+        ("core 0", 1, 35, 45),
     ]
 
 
 def test_kernels_are_barriers():
-    timing = run_timing([("a", [cost(10, 0)]), ("b", [cost(0, 7), cost(3, 0)])], prefetch_tiles=4)
+    timing = run([work("a", [cost(10, 0)]), work("b", [cost(0, 7), cost(3, 0)])], prefetch=4)
     assert [(k.name, k.start_cycles, k.end_cycles) for k in timing.kernels] == [
         ("a", 0, 10),
         ("b", 10, 20),
     ]
 
 
+def test_two_units_share_the_channel_fairly():
+    # Channel 2 B/cycle, each unit at most 2 B/cycle: alone a unit moves 2 B/cycle, together
+    # 1 B/cycle each. Unit 0 moves 10 B, unit 1 30 B: both at 1 B/cycle until unit 0 is done
+    # at 10 (10 B each); unit 1 then moves its last 20 B at 2 B/cycle: done at 20.
+    channel = Channel(0.0, 2.0, 2.0)
+    timing = run([work("k", [cost(1, 10)], [cost(1, 30)])], channel=channel, units=2)
+    assert log(timing) == [
+        ("dram 0", 0, 0, 10),
+        ("dram 1", 0, 0, 20),
+        ("core 0", 0, 10, 11),
+        ("core 1", 0, 20, 21),
+    ]
+    (kernel,) = timing.kernels
+    assert kernel.unit_end_cycles == (11, 21)
+    assert kernel.barrier_wait_cycles == 5  # unit 0 waits 10 cycles, unit 1 none
+
+
+def test_a_units_cap_leaves_bandwidth_to_the_other():
+    # Channel 3 B/cycle, each unit at most 2: together 1.5 each (fair share under the cap).
+    channel = Channel(0.0, 3.0, 2.0)
+    timing = run([work("k", [cost(0, 15)], [cost(0, 15)])], channel=channel, units=2)
+    assert [s.end_cycles for s in timing.spans] == [10, 10]
+    # One unit alone is held by its cap: 15 B at 2 B/cycle.
+    alone = run([work("k", [cost(0, 15)])], channel=channel)
+    assert alone.cycles == 7.5
+
+
+def test_latency_comes_once_per_tile_before_its_bytes():
+    channel = Channel(4.0, 1.0, 1.0)
+    timing = run([work("k", [cost(1, 6)])], channel=channel)
+    assert log(timing) == [("dram 0", 0, 0, 10), ("core 0", 0, 10, 11)]
+
+
+def test_a_unit_without_tiles_finishes_at_once():
+    timing = run([work("k", [cost(5, 0)], [])], units=2)
+    (kernel,) = timing.kernels
+    assert kernel.unit_end_cycles == (5, 0)
+    assert kernel.unit_busy_cycles == (5, 0)
+
+
 def test_negative_prefetch_is_refused():
     with pytest.raises(ValueError, match="prefetch_tiles"):
-        run_timing([("k", [cost(1, 1)])], prefetch_tiles=-1)
+        run([work("k", [cost(1, 1)])], prefetch=-1)
+
+
+@given(st.floats(0.1, 100), st.lists(st.floats(0.01, 100), min_size=1, max_size=8))
+def test_max_min_shares_never_exceed_a_cap_nor_the_capacity(capacity, caps):
+    rates = share_max_min(capacity, caps)
+    assert all(0 <= r <= c * (1 + 1e-12) for r, c in zip(rates, caps))
+    assert sum(rates) <= capacity * (1 + 1e-9)
+    # Work-conserving: either every flow is at its cap or the channel is full.
+    assert sum(rates) == pytest.approx(min(capacity, sum(caps)))
 
 
 tiles = st.lists(
@@ -64,14 +131,24 @@ tiles = st.lists(
 @settings(max_examples=200, deadline=None)
 @given(st.lists(tiles, min_size=1, max_size=4), st.integers(0, 3))
 def test_time_is_bounded_by_the_busiest_unit_and_by_serial_execution(kernels, prefetch):
-    named = [(f"k{i}", costs) for i, costs in enumerate(kernels)]
-    timing = run_timing(named, prefetch)
-    for (_, costs), kernel in zip(named, timing.kernels):
+    timing = run([work(f"k{i}", costs) for i, costs in enumerate(kernels)], prefetch)
+    for costs, kernel in zip(kernels, timing.kernels):
         core = sum(c.core_cycles for c in costs)
         dram = sum(c.dram_cycles for c in costs)
-        assert max(core, dram) <= kernel.cycles <= core + dram
+        assert max(core, dram) <= kernel.cycles + 1e-9
+        assert kernel.cycles <= core + dram + 1e-9
     # A unit never does two things at once.
-    for unit in ("core", "dram"):
+    for unit in ("core 0", "dram 0"):
         spans = [s for s in timing.spans if s.unit == unit]
         for before, after in zip(spans, spans[1:]):
             assert before.end_cycles <= after.start_cycles
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(tiles, min_size=2, max_size=4), st.floats(0.5, 4), st.floats(0.5, 4))
+def test_units_sharing_the_channel_never_beat_its_capacity(units, capacity, cap):
+    channel = Channel(0.0, capacity, cap)
+    timing = run([work("k", *units)], channel=channel, units=len(units))
+    total = sum(c.dram_bytes for costs in units for c in costs)
+    slowest_alone = max(sum(c.dram_bytes for c in costs) for costs in units) / cap
+    assert timing.cycles >= max(total / capacity, slowest_alone) * (1 - 1e-9)

@@ -23,34 +23,48 @@ memory:
 """
 
 
-def test_pi3_is_one_core_with_the_talks_figures():
+def test_pi3_is_four_cores_with_private_l1s_under_one_l2():
     hw = load_hardware("pi3")
-    # SEED.md section 2: 38.4 GFLOPS peak for the 4-core chip; one core is a quarter.
-    assert 4 * hw.peak_flops_per_s(Precision.FP32) == pytest.approx(38.4e9)
+    assert (hw.units, hw.device_units, hw.unit_name, hw.private_levels) == (4, 4, "core", 1)
+    # The talk: 38.4 GFLOPS peak for the 4-core chip, 9.6 GFLOPS per core.
+    assert hw.peak_flops_per_s(Precision.FP32) == pytest.approx(38.4e9)
+    assert hw.with_units(1).peak_flops_per_s(Precision.FP32) == pytest.approx(9.6e9)
     assert hw.dram.bandwidth_bytes_per_s == pytest.approx(3.6e9)
     l1, l2 = hw.caches
     assert (l1.name, l1.size_bytes, l1.ways, l1.sets) == ("L1D", 32 * 1024, 4, 128)
-    # REFERENCES.md: 512 KiB, 16-way, 64 B lines = 512 sets; the core's 128 KiB share is 4 ways.
-    assert (l2.size_bytes, l2.sets, l2.ways, l2.share_ways) == (512 * 1024, 512, 16, 4)
-    assert l2.share_bytes == 128 * 1024
+    # bcm2837.dtsi: 512 KiB, 16-way, 64 B lines = 512 sets, shared whole by default.
+    assert (l2.size_bytes, l2.sets, l2.ways, l2.share_bytes) == (512 * 1024, 512, 16, 512 * 1024)
+    assert hw.private_caches == (l1,) and hw.shared_caches == (l2,)
     assert hw.core.registers.size_bytes == 32 * 16
+
+
+def test_the_seeds_share_is_one_core_with_a_quarter_of_the_l2():
+    hw = load_hardware("pi3").with_units(1).with_share(128 * 1024)
+    l2 = hw.caches[1]
+    assert (l2.share_bytes, l2.share_ways) == (128 * 1024, 4)
+    with pytest.raises(ValueError, match="exceed"):
+        load_hardware("pi3").with_share(256 * 1024)  # 4 x 256 KiB > 512 KiB
 
 
 def test_gpu_configs_match_the_talks_figures():
     v100 = load_hardware("v100")
+    assert (v100.units, v100.unit_name) == (80, "SM")
     # The talk: 120 T (TensorCore) ~ 125 TFLOPS datasheet; 900 GB/s; 36 MB on chip.
     assert v100.peak_flops_per_s(Precision.FP16) == pytest.approx(125e12, rel=0.01)
     assert v100.dram.bandwidth_bytes_per_s == pytest.approx(900e9)
-    on_chip = v100.core.registers.size_bytes + sum(c.size_bytes for c in v100.caches)
+    l1, l2 = v100.caches
+    on_chip = v100.units * (v100.core.registers.size_bytes + l1.size_bytes) + l2.size_bytes
     assert on_chip == 20 * 2**20 + 10 * 2**20 + 6 * 2**20  # 20 MB registers + 16 MB caches
     xavier = load_hardware("xavier")
+    assert (xavier.units, xavier.caches[0].size_bytes) == (8, 128 * 1024)
     assert xavier.dram.bandwidth_bytes_per_s == pytest.approx(137e9)
     assert xavier.peak_flops_per_s(Precision.FP32) == pytest.approx(1.41e12, rel=0.01)
 
 
 def test_ridge_point_is_peak_over_bandwidth():
     hw = load_hardware("pi3")
-    assert hw.ridge_flops_per_byte(Precision.FP32) == pytest.approx(9.6e9 / 3.6e9)
+    assert hw.ridge_flops_per_byte(Precision.FP32) == pytest.approx(38.4e9 / 3.6e9)
+    assert hw.with_units(1).ridge_flops_per_byte(Precision.FP32) == pytest.approx(9.6e9 / 3.6e9)
 
 
 def test_hw_takes_a_path_too(write_file):
@@ -83,6 +97,13 @@ def test_every_figure_in_a_shipped_config_has_a_source_comment(name):
         (("replacement: random", "replacement: mru"), "memory[2].replacement", "lru"),
         (("bandwidth: 1GB/s, ", ""), "memory[0]", "missing required field 'bandwidth'"),
         (("version: 1", "version: 7"), "", "unsupported version 7"),
+        (("engine: one core", "engine: one core\nunits: 0"), "units", "integer >= 1, got 0"),
+        (
+            ("latency_cycles: 3,", "instances: 3, latency_cycles: 3,"),
+            "instances",
+            "expected 1 instances (units: 1), got 3",
+        ),
+        (("count: 32,", "instances: 2, count: 32,"), "instances", "expected 1 instances"),
     ],
 )
 def test_bad_config_names_file_place_and_reason(write_file, change, place, reason):
@@ -103,3 +124,40 @@ def test_malformed_yaml_gives_line(write_file):
     path = write_file("broken.yaml", "version: 1\nname: [unclosed\n")
     with pytest.raises(ConfigError, match=r"broken.yaml: line \d+, column \d+: malformed YAML"):
         load_hardware(path)
+
+
+FOUR_CORES = PI3_LIKE.replace("engine: one core", "engine: four cores\nunits: 4").replace(
+    "share: 128KiB, ", ""
+)
+
+
+def test_private_levels_are_the_innermost_with_one_instance_per_unit(write_file):
+    text = FOUR_CORES.replace("latency_cycles: 3,", "instances: 4, latency_cycles: 3,")
+    hw = load_hardware(write_file("four.yaml", text))
+    assert (hw.units, hw.private_levels) == (4, 1)
+    assert [c.name for c in hw.private_caches] == ["L1"]
+
+
+@pytest.mark.parametrize(
+    "change, reason",
+    [
+        (
+            ("latency_cycles: 3,", "instances: 4, latency_cycles: 3,"),
+            "private level L1 (1,048,576 B) is larger than the shared level L2",
+        ),
+        (
+            ("latency_cycles: 14,", "instances: 4, latency_cycles: 14,"),
+            "a private level (instances: units) lies outside a shared one",
+        ),
+    ],
+)
+def test_a_misplaced_private_level_is_refused(write_file, change, reason):
+    text = FOUR_CORES.replace(*change)
+    if "larger" in reason:
+        text = text.replace("size: 32KiB", "size: 1MiB")
+    else:  # L2 private, L1 shared: the private level is outside
+        pass
+    path = write_file("bad.yaml", text)
+    with pytest.raises(ConfigError) as err:
+        load_hardware(path)
+    assert str(err.value).startswith(path) and reason in str(err.value)

@@ -10,7 +10,7 @@ from sim.errors import ScheduleError
 from sim.graph.load import load_workload
 from sim.hw.load import load_hardware
 from sim.hw.model import Precision
-from sim.schedule.auto import MAX_TRIALS, auto_schedule
+from sim.plan.auto import MAX_TRIALS, auto_schedule
 from sim.schedule.passes import tile_chains
 from sim.schedule.passes.tiling import Chain
 from sim.schedule.presets import preset_schedule

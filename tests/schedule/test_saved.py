@@ -15,7 +15,7 @@ from tests.test_cli import run_cli
 
 
 @pytest.mark.parametrize("workload", sorted(workload_names()))
-@pytest.mark.parametrize("preset", [p for p in PRESETS if p != "auto"])  # auto: test_auto.py
+@pytest.mark.parametrize("preset", PRESETS)  # auto: test_auto.py
 def test_save_then_load_gives_an_equal_schedule(tmp_path, workload, preset):
     graph = load_workload(workload)
     schedule = preset_schedule(preset, graph, Precision.FP32, load_hardware("pi3"))
