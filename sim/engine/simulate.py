@@ -227,12 +227,6 @@ def simulate(
             dealer = Dealer(kernel_tiles(kernel, schedule, hw, lines), hw.units)
             parts = [unit_work(u, dealer.tiles_of(u), kind, tally) for u in range(hw.units)]
             yield KernelWork(kernel.name, parts)
-        if device is not None:
-            tally = _Tally()
-            tallies.append((WRITE_BACK_KERNEL, tally))
-            flush = functools.partial(write_back, device, hw, tally)
-            idle = [iter(()) for _ in range(hw.units - 1)]
-            yield KernelWork(WRITE_BACK_KERNEL, [iter([flush]), *idle])
 
     done = [0]
 
@@ -242,6 +236,14 @@ def simulate(
             progress(done[0], len(schedule.kernels))
 
     timing = run_timing(kernels(), dram_channel(hw), hw.core.prefetch_tiles, names, step)
+    if device is not None:
+        tally = _Tally()
+        tallies.append((WRITE_BACK_KERNEL, tally))
+        write_back(device, hw, tally)
+        end = timing.cycles
+        timing = attrs.evolve(
+            timing, kernels=(*timing.kernels, KernelTiming(WRITE_BACK_KERNEL, end, end))
+        )
     results = []
     by_name = {k.name: k for k in schedule.kernels}
     for (name, tally), kernel_timing in zip(tallies, timing.kernels):

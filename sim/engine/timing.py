@@ -8,16 +8,22 @@ processes over its own tiles:
   the tile's accesses through the caches *now* (so the shared levels see the units' tiles in
   the order simulated time gives them) and moves the tile's DRAM bytes: the latency once,
   then the bytes on the shared channel;
-- a core process takes the fetched tiles in order and stays busy for each tile's core
-  cycles, then frees its buffer.
+- a core process starts each tile as soon as its fetch has started, stays busy for the
+  tile's core cycles, waits for the tile's bytes to have arrived, then frees its buffer.
 
-With prefetch 1, a unit fetches its next tile while it computes the current one (double
-buffering). The DRAM channel is a fluid server: the transfers in flight share its bandwidth
-max-min fairly, each capped by what its unit's outstanding misses sustain (Little's law).
-Events are per tile and per transfer, never per line. This is the only module that imports
+So a tile's DRAM reads overlap its own compute (the prefetchers stream a loop's lines while
+the core works on those that arrived) and a tile takes the longer of the two; with
+prefetch_tiles = p the fetch also runs up to p tiles ahead of the core. The dirty lines a
+tile evicts are posted writes: they leave through the write queue on the bandwidth the reads
+leave free and delay no tile, and the run ends once the last of them has drained.
+
+The DRAM channel is a fluid server: the reads in flight share its bandwidth max-min fairly,
+each capped by what its unit's outstanding misses sustain (Little's law); posted writes
+share what the reads leave, under the same caps. Events are per tile and per transfer, never per line. This is the only module that imports
 simpy.
 """
 
+import math
 from collections.abc import Callable, Iterator, Sequence
 
 import simpy
@@ -63,10 +69,12 @@ class KernelTiming:
 class Timing:
     kernels: tuple[KernelTiming, ...]
     spans: tuple[Span, ...]
+    drained_cycles: float = 0.0  # when the last posted write left the channel
 
     @property
     def cycles(self) -> float:
-        return self.kernels[-1].end_cycles if self.kernels else 0.0
+        """The run's end: its last kernel done and every write it posted drained."""
+        return max(self.kernels[-1].end_cycles if self.kernels else 0.0, self.drained_cycles)
 
 
 # A unit's tiles of one kernel: for each, a function that replays it (at the moment it is
@@ -81,32 +89,75 @@ class KernelWork:
 
 
 class _FluidChannel:
-    """Transfers sharing one channel max-min fairly, each under its own rate cap."""
+    """Transfers sharing one channel, each under its unit's rate cap: reads max-min fairly
+    over the whole capacity, posted writes max-min fairly over what the reads leave (DRAM
+    controllers serve reads first and drain writes from a write queue)."""
+
+    READ, WRITE = 0, 1
 
     def __init__(self, env: simpy.Environment, capacity: float):
         self.env = env
         self.capacity = capacity
-        self.flows: list[list] = []  # [remaining bytes, cap, done event]
+        self.flows: list[list] = []  # [remaining bytes, cap, done event, class(, unit)]
         self.changed = env.event()
+        self.idle = env.event()
         env.process(self._serve())
 
     def transfer(self, n_bytes: float, cap: float) -> simpy.Event:
+        """Read `n_bytes` under the rate `cap`; the event fires when they have arrived."""
         done = self.env.event()
-        self.flows.append([float(n_bytes), cap, done])
+        self.flows.append([float(n_bytes), cap, done, self.READ])
+        self._wake()
+        return done
+
+    def post(self, unit: int, n_bytes: float, cap: float) -> None:
+        """Queue `n_bytes` of a unit's writes: each unit's write queue drains as one flow."""
+        for flow in self.flows:
+            if flow[3] == self.WRITE and flow[4] == unit:
+                flow[0] += n_bytes
+                break
+        else:
+            self.flows.append([float(n_bytes), cap, self.env.event(), self.WRITE, unit])
+        self._wake()
+
+    def _wake(self) -> None:
         if not self.changed.triggered:
             self.changed.succeed()
-        return done
+
+    def drained(self) -> simpy.Event:
+        """An event that fires once no transfer is in flight."""
+        if not self.flows:
+            event = self.env.event()
+            event.succeed()
+            return event
+        if self.idle.triggered:
+            self.idle = self.env.event()
+        return self.idle
+
+    def _rates(self, flows) -> list[float]:
+        reads = [i for i, flow in enumerate(flows) if flow[3] == self.READ]
+        writes = [i for i, flow in enumerate(flows) if flow[3] == self.WRITE]
+        rates = [0.0] * len(flows)
+        for i, rate in zip(reads, share_max_min(self.capacity, [flows[i][1] for i in reads])):
+            rates[i] = rate
+        left = max(0.0, self.capacity - sum(rates))
+        for i, rate in zip(writes, share_max_min(left, [flows[i][1] for i in writes])):
+            rates[i] = rate
+        return rates
 
     def _serve(self):
         env = self.env
         while True:
             if not self.flows:
+                if not self.idle.triggered:
+                    self.idle.succeed()
                 yield self.changed
                 self.changed = env.event()
                 continue
             flows = list(self.flows)
-            rates = share_max_min(self.capacity, [flow[1] for flow in flows])
-            times = [flow[0] / rate for flow, rate in zip(flows, rates)]
+            before = [flow[0] for flow in flows]
+            rates = self._rates(flows)
+            times = [flow[0] / rate if rate > 0 else math.inf for flow, rate in zip(flows, rates)]
             step = min(times)
             start = env.now
             yield env.timeout(step) | self.changed
@@ -115,12 +166,16 @@ class _FluidChannel:
             stepped = env.now >= start + step  # the earliest transfer is done
             elapsed = env.now - start
             still = []
-            for flow, rate, time in zip(flows, rates, times):
+            for flow, rate, time, held in zip(flows, rates, times, before):
+                added = flow[0] - held  # posted to a write queue meanwhile
                 if stepped and time <= step * (1 + 1e-12):
-                    flow[2].succeed()
+                    flow[0] = added
                 else:
                     flow[0] = max(0.0, flow[0] - rate * elapsed)
+                if flow[0] > 0:
                     still.append(flow)
+                else:
+                    flow[2].succeed()
             self.flows = still + self.flows[len(flows) :]  # and those that arrived meanwhile
 
 
@@ -150,17 +205,22 @@ def run_timing(
     dram = _FluidChannel(env, channel.capacity_bytes_per_cycle)
     spans: list[Span] = []
     timings: list[KernelTiming] = []
+    drain_end = [0.0]
 
     def fetch(kernel: str, unit: int, work: UnitWork, buffers, ready):
         for index, replay in enumerate(work):
             yield buffers.get(1)
             cost = replay()
-            if cost.dram_bytes:
+            arrived = env.event()
+            yield ready.put((index, cost, arrived))
+            if cost.dram_write_bytes:
+                dram.post(unit, cost.dram_write_bytes, channel.unit_cap_bytes_per_cycle)
+            if cost.dram_read_bytes:
                 start = env.now
                 yield env.timeout(channel.latency_cycles)
-                yield dram.transfer(cost.dram_bytes, channel.unit_cap_bytes_per_cycle)
+                yield dram.transfer(cost.dram_read_bytes, channel.unit_cap_bytes_per_cycle)
                 spans.append(Span(f"dram {unit}", kernel, index, start, env.now, cost))
-            yield ready.put((index, cost))
+            arrived.succeed()
         yield ready.put(None)
 
     def core(kernel: str, unit: int, buffers, ready, ends: list, busy: list):
@@ -169,12 +229,13 @@ def run_timing(
             if item is None:
                 ends[unit] = env.now
                 return
-            index, cost = item
+            index, cost, arrived = item
             if cost.core_cycles > 0:
                 start = env.now
                 yield env.timeout(cost.core_cycles)
                 busy[unit] += env.now - start
                 spans.append(Span(unit_names[unit], kernel, index, start, env.now, cost))
+            yield arrived
             yield buffers.put(1)
 
     def program():
@@ -193,10 +254,12 @@ def run_timing(
             timings.append(KernelTiming(work.name, start, env.now, relative, tuple(busy)))
             if progress is not None:
                 progress()
+        yield dram.drained()
+        drain_end[0] = env.now
 
     finished = env.process(program())
     env.run()
     if not finished.triggered:
         raise RuntimeError(f"the engine stalled after {len(timings)} kernels")  # a bug, not input
     ordered = sorted(spans, key=lambda s: (s.start_cycles, not s.unit.startswith("dram")))
-    return Timing(tuple(timings), tuple(ordered))
+    return Timing(tuple(timings), tuple(ordered), drain_end[0])
