@@ -232,6 +232,52 @@ CASES = [
         ["hw.yaml", "ways"],
     ),
     (
+        "--cores 0",
+        {},
+        ["run", "matvec_1000", "--hw", "pi3", "--cores", "0"],
+        ["--cores 0", "pi3 has 4 cores", "1 to 4"],
+    ),
+    (
+        "--cores more than the device has",
+        {},
+        ["compare", "matvec_1000", "--hw", "pi3", "--cores", "5"],
+        ["--cores 5", "pi3 has 4 cores"],
+    ),
+    (
+        "--share larger than the units' part of the cache",
+        {},
+        ["run", "matvec_1000", "--hw", "pi3", "--share", "256KiB"],
+        ["--share 256KiB", "4 shares of 262,144 B exceed L2's 524,288 B"],
+    ),
+    (
+        "--share not a size",
+        {},
+        ["run", "matvec_1000", "--hw", "pi3", "--cores", "1", "--share", "lots"],
+        ["--share lots", "expected a size"],
+    ),
+    (
+        "hardware with no units",
+        {"hw.yaml": pi3("units: 4 ", "units: 0 ")},
+        ["run", "matvec_1000", "--hw", "{dir}/hw.yaml"],
+        ["hw.yaml", "units", "got 0"],
+    ),
+    (
+        "hardware private level larger than its parent",
+        {"hw.yaml": pi3("size: 32KiB ", "size: 1MiB ")},
+        ["run", "matvec_1000", "--hw", "{dir}/hw.yaml"],
+        ["hw.yaml", "private level L1D (1,048,576 B) is larger than the shared level L2"],
+    ),
+    (
+        "hardware private level outside a shared one",
+        {
+            "hw.yaml": pi3("    size: 512KiB ", "    instances: 4\n    size: 512KiB ").replace(
+                "instances: 4         # private", "instances: 1         # shared"
+            )
+        },
+        ["analyze", "matvec_1000", "--hw", "{dir}/hw.yaml"],
+        ["hw.yaml", "private level (instances: units) lies outside a shared one"],
+    ),
+    (
         "hardware share larger than the cache",
         {"hw.yaml": pi3("size: 512KiB", "size: 512KiB\n    share: 1MiB")},
         ["analyze", "matvec_1000", "--hw", "{dir}/hw.yaml"],
