@@ -1,8 +1,12 @@
 """Frozen descriptions of the simulated hardware, in SI units (bytes, hertz, seconds)."""
 
 import enum
+from typing import TYPE_CHECKING
 
 from attrs import define, field
+
+if TYPE_CHECKING:
+    from sim.compute.model import ComputeModel
 
 
 class Precision(enum.Enum):
@@ -167,6 +171,7 @@ class Hardware:
     caches: tuple[CacheLevel, ...]  # innermost first: the order a load looks them up
     dram: Dram
     source: str = ""
+    compute: "ComputeModel | None" = None  # per-unit compute model (docs/compute.md)
 
     def peak_flops_per_s(self, precision: Precision) -> float:
         return self.core.clock_hz * self.core.flops_per_cycle.of(precision)
