@@ -69,7 +69,9 @@ class StreamingMultiprocessor:
         return self.cuda_flops_per_cycle[precision]
 
     def peak(self, precision: Precision) -> float:
-        return max(self.cuda_flops_per_cycle[precision], self.tensor_flops_per_cycle.get(precision, 0))
+        return max(
+            self.cuda_flops_per_cycle[precision], self.tensor_flops_per_cycle.get(precision, 0)
+        )
 
 
 def sm_cycles(
