@@ -84,6 +84,7 @@ def _mixes(fields: Fields, *, every: bool) -> dict[ComputeClass, KernelMix]:
                 fills_bubbles=mix.get("fills_bubbles", _bool, default=False),
                 extra_ops_per_op=mix.get("extra_ops_per_op", _not_negative, default=0.0),
                 accumulators=mix.get("accumulators", lambda v: as_int(v, minimum=1), default=32),
+                main_loop_fraction=mix.get("main_loop_fraction", as_positive_float, default=1.0),
             )
         except ValueError as exc:
             raise mix.fail(str(exc)) from None
