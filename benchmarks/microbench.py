@@ -157,7 +157,7 @@ def rows():
             copied_pi,
             1.15e9 / 1.2e9,
             "B/cycle copied",
-            "tinymembench memcpy ~1.1-1.2 GB/s on a Pi 3 core (REFERENCES.md), at 1.2 GHz",
+            "tinymembench memcpy ~1.1-1.2 GB/s on one Pi 3 B+ core (sbc-bench), at 1.2 GHz",
         ),
         (
             "GPU SGEMM tiles, V100 (128x128, 8192^3)",
