@@ -119,3 +119,10 @@ def test_cycles_grow_with_flops_and_accesses_and_never_beat_the_peak(
     assert in_order_cycles(high_f, low_a, unit, cls, precision) >= base
     assert in_order_cycles(low_f, high_a, unit, cls, precision) >= base
     assert base * unit.peak_flops_per_cycle[precision] >= low_f * (1 - 1e-12)
+
+
+def test_the_pis_depthwise_row_pays_its_128_bit_loads_and_stores():
+    pi = load_hardware("pi3").compute.unit
+    # ncnn's pack4 3x3 for 2 rows x 4 pixels: 72 FMLAs (576 FLOPs), 24 loads and 8 stores of
+    # 128 bits, which cannot use the FMA stream's free cycles: 72 + 72 / 3 + 32 x 2 = 160
+    assert cycles(pi, 576, 32, ComputeClass.DEPTHWISE) == 160
