@@ -3,7 +3,10 @@
 import numpy as np
 from hypothesis import strategies as st
 
-from sim.hw.model import CacheLevel, Replacement, WritePolicy
+from sim.compute.classes import ComputeClass
+from sim.compute.inorder import InOrderCore, KernelMix
+from sim.compute.volta import StreamingMultiprocessor
+from sim.hw.model import CacheLevel, Precision, Replacement, WritePolicy
 
 # ---------------------------------------------------------------------------------------------
 # sim.cache: cache levels and access traces
@@ -132,3 +135,68 @@ def conv_chains(draw, max_convs: int = 3):
             ops.append({"op": "relu", "name": f"r{index}"})
     tile = (draw(st.integers(1, size)), draw(st.integers(1, size)))
     return inputs, ops, tile
+
+
+# ---------------------------------------------------------------------------------------------
+# sim.compute: instruction mixes of an in-order core, Volta SMs, tiles' work
+# ---------------------------------------------------------------------------------------------
+
+
+@st.composite
+def kernel_mixes(draw, peak: float = 8.0):
+    return KernelMix(
+        flops_per_op=draw(st.floats(0.5, peak)),
+        access_cycles=draw(st.floats(0.25, 4)),
+        fma_bubble=draw(st.booleans()),
+        fills_bubbles=draw(st.booleans()),
+        extra_ops_per_op=draw(st.floats(0, 2)),
+        accumulators=draw(st.integers(1, 32)),
+        main_loop_fraction=draw(st.floats(0.1, 1)),
+    )
+
+
+@st.composite
+def in_order_cores(draw):
+    peak = draw(st.floats(1, 32))
+    return InOrderCore(
+        peak_flops_per_cycle={p: peak for p in Precision},
+        fma_per_bubble=draw(st.integers(1, 6)),
+        fma_recurrence_cycles=draw(st.floats(1, 8)),
+        fp16_convert_ops_per_access=draw(st.floats(0, 3)),
+        kernels={c: draw(kernel_mixes(peak)) for c in ComputeClass},
+        int8_kernels={ComputeClass.GEMM: draw(kernel_mixes(peak))},
+    )
+
+
+@st.composite
+def streaming_multiprocessors(draw):
+    fp32 = draw(st.sampled_from([64.0, 128.0]))
+    return StreamingMultiprocessor(
+        cuda_flops_per_cycle={
+            Precision.FP32: fp32,
+            Precision.FP16: 2 * fp32,
+            Precision.INT8: 4 * fp32,
+        },
+        tensor_flops_per_cycle=draw(
+            st.sampled_from(
+                [
+                    {},
+                    {Precision.FP16: 8 * fp32},
+                    {Precision.FP16: 8 * fp32, Precision.INT8: 16 * fp32},
+                ]
+            )
+        ),
+        tensor_classes=frozenset(draw(st.sets(st.sampled_from(ComputeClass)))),
+        main_loop_fraction={"cuda": draw(st.floats(0.1, 1)), "tensor": draw(st.floats(0.1, 1))},
+        schedulers=draw(st.integers(1, 4)),
+        warp_threads=32,
+        registers=65536,
+        shared_bytes=98304,
+        max_threads=2048,
+        max_ctas=32,
+        launch_s=2e-6,
+    )
+
+
+work_flops = st.integers(0, 10**9)
+work_accesses = st.integers(0, 10**8)

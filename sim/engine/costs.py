@@ -1,6 +1,6 @@
 """What one tile costs each hardware unit, from its arithmetic and its cache counts.
 
-- compute: FLOPs / (FLOPs per cycle of the precision x the op kind's efficiency);
+- compute: the device's compute model for the tile (sim/compute, docs/compute.md);
 - each cache level: the bytes its port moves for the tile / its bytes per cycle, plus its
   latency once (the accesses of a tile are pipelined). L1 serves every register load and
   store (line accesses + collapsed + spills, each one register wide); a lower level moves a
@@ -15,6 +15,7 @@ largest of compute and the level times; DRAM is a separate unit (sim/engine/timi
 from attrs import define
 
 from sim.cache.stats import HierarchyStats, LevelStats
+from sim.compute.model import compute_cycles
 from sim.hw.model import Hardware, Precision
 from sim.trace.model import Tile
 
@@ -82,11 +83,15 @@ def dram_cycles(n_bytes: int, hw: Hardware) -> tuple[float, float]:
 
 
 def tile_cost(
-    tile: Tile, stats: HierarchyStats | None, hw: Hardware, precision: Precision, kind: str
+    tile: Tile,
+    stats: HierarchyStats | None,
+    hw: Hardware,
+    precision: Precision,
+    kind: str,
+    algorithm: str = "auto",
 ) -> TileCost:
     """The cost of `tile`, whose line accesses produced `stats` (None: caches disabled)."""
-    peak = hw.core.flops_per_cycle.of(precision) * hw.core.efficiency_of(kind)
-    compute = tile.flops / peak
+    compute = compute_cycles(tile, hw, precision, kind, algorithm)
     if stats is None:
         line = hw.dram_request_bytes
         writes = int(tile.is_write.sum())

@@ -6,6 +6,7 @@ The file lists memory levels outer to inner, as Timeloop does (DRAM, caches, reg
 
 from pathlib import Path
 
+from sim.compute.load import parse_compute
 from sim.errors import ConfigError
 from sim.graph.model import OpKind
 from sim.hw.model import (
@@ -63,6 +64,8 @@ def parse_hardware(data, file: str) -> Hardware:
     rates.done()
     efficiency = _efficiency(top.sub("efficiency", default={"default": 1.0}))
     prefetch_tiles = top.get("prefetch_tiles", as_int, default=1)
+    compute_fields = top.sub("compute", default=None)
+    compute = parse_compute(compute_fields) if compute_fields is not None else None
 
     units = top.get("units", lambda v: as_int(v, minimum=1), default=1)
     unit_name = top.get("unit_name", as_str, default="core")
@@ -114,6 +117,7 @@ def parse_hardware(data, file: str) -> Hardware:
             units=units,
             unit_name=unit_name,
             private_levels=private_levels,
+            compute=compute,
         )
     except ValueError as exc:
         raise top.fail(str(exc)) from None

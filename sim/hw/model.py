@@ -1,11 +1,15 @@
 """Frozen descriptions of the simulated hardware, in SI units (bytes, hertz, seconds)."""
 
 import enum
+from typing import TYPE_CHECKING
 
 import attrs
 from attrs import define, field
 
 LINE_BYTES_WITHOUT_CACHES = 64  # the line loads and stores are counted in when no cache is modeled
+
+if TYPE_CHECKING:
+    from sim.compute.model import ComputeModel
 
 
 class Precision(enum.Enum):
@@ -187,6 +191,7 @@ class Hardware:
     units: int = field(default=1, validator=_positive)
     unit_name: str = "core"
     private_levels: int = 0
+    compute: "ComputeModel | None" = None  # per-unit compute model (docs/compute.md)
 
     def __attrs_post_init__(self) -> None:
         if self.units > self.device_units:

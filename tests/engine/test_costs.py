@@ -48,11 +48,14 @@ def test_tile_cost_by_hand_on_the_pi():
         dram_write_bytes=0,
     )
     cost = tile_cost(tile, stats, hw, Precision.FP32, "conv2d")
-    assert cost.compute_cycles == 800 / 8  # 8 FLOPs per cycle, efficiency 1
+    # the A53's GEMM mix (hw_configs/pi3.yaml): 100 FMLAs and a free cycle after every 3 of
+    # them, which the 16 one-cycle (64-bit) loads fill, are 133 cycles; the measured SGEMM's
+    # 66.5% of peak is the ceiling: 800 FLOPs at 5.32 per cycle
+    assert cost.compute_cycles == pytest.approx(800 / (8 * 0.665))
     # L1: 16 register accesses of 16 B at 8 B/cycle + 3 cycles latency;
     # L2: 4 lines of 64 B at 64 B/cycle + 14 cycles latency.
     assert cost.level_cycles == (3 + 16 * 16 / 8, 14 + 4 * 64 / 64)
-    assert cost.core_cycles == 100
+    assert cost.core_cycles == pytest.approx(800 / (8 * 0.665))
     assert (cost.dram_read_bytes, cost.dram_write_bytes) == (192, 0)
 
 

@@ -1,0 +1,48 @@
+"""What a tile costs the engine: the unit's cycles, spread over the units the engine stands for."""
+
+import attrs
+import pytest
+
+from sim.compute.classes import ComputeClass
+from sim.compute.model import compute_cycles, engine_units, tile_accesses, unit_cycles
+from sim.hw.load import load_hardware
+from sim.hw.model import Precision
+from sim.trace.model import Tile
+
+TILE = Tile(
+    flops=192_000,
+    line_addresses=[0, 64, 128, 192],
+    is_write=[0, 0, 0, 1],
+    collapsed_accesses=4_000,
+    spill_accesses=996,
+)
+
+
+def test_a_tile_is_charged_for_every_register_wide_access():
+    assert tile_accesses(TILE) == 4 + 4_000 + 996
+
+
+def test_the_pi_is_one_core_and_the_gpus_are_their_sms_until_units_are_simulated():
+    assert [
+        engine_units(load_hardware(n), load_hardware(n).compute) for n in ("pi3", "v100", "xavier")
+    ] == [1, 80, 8]
+
+
+def test_an_aggregate_engine_spreads_a_tile_over_its_units():
+    hw = load_hardware("v100")
+    one_sm = unit_cycles(192_000, 5_000, hw.compute, ComputeClass.GEMM, Precision.FP32)
+    assert compute_cycles(TILE, hw, Precision.FP32, "conv2d") == pytest.approx(one_sm / 80)
+
+
+def test_the_algorithm_picks_the_class():
+    hw = load_hardware("pi3")
+    direct = compute_cycles(TILE, hw, Precision.FP32, "conv2d", "direct")
+    gemm = compute_cycles(TILE, hw, Precision.FP32, "conv2d", "im2col")
+    # FMLA by vector with 128-bit loads (direct) against the tuned GEMM at its measured rate
+    assert direct == 24_000 + 8_000 + 2 * 5_000
+    assert gemm == pytest.approx(192_000 / (8 * 0.665))
+
+
+def test_without_a_compute_model_a_tile_runs_at_peak_times_efficiency():
+    hw = attrs.evolve(load_hardware("pi3"), compute=None)
+    assert compute_cycles(TILE, hw, Precision.FP32, "conv2d") == 192_000 / 8
