@@ -2,13 +2,12 @@
 stores and its kernel's compute class, on an in-order core (Cortex-A53) or a Volta SM."""
 
 from sim.compute.classes import ComputeClass, compute_class
-from sim.compute.model import ComputeModel, compute_cycles, engine_units, unit_cycles
+from sim.compute.model import ComputeModel, compute_cycles, unit_cycles
 
 __all__ = [
     "ComputeClass",
     "ComputeModel",
     "compute_class",
     "compute_cycles",
-    "engine_units",
     "unit_cycles",
 ]

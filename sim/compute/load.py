@@ -18,14 +18,13 @@ MODELS = ("in_order", "volta")
 
 def parse_compute(fields: Fields) -> ComputeModel:
     model = fields.get("model", _one_of(MODELS))
-    units = fields.get("units", lambda v: as_int(v, minimum=1))
     parse = _in_order if model == "in_order" else _volta
     try:
         unit = parse(fields)
     except ValueError as exc:
         raise fields.fail(str(exc)) from None
     fields.done()
-    return ComputeModel(units=units, unit=unit)
+    return ComputeModel(unit=unit)
 
 
 def _in_order(fields: Fields) -> InOrderCore:

@@ -1,15 +1,13 @@
 """The per-unit compute model of a device, and what a tile costs the engine that runs it.
 
-A device is `units` identical units (cores, SMs); `unit` says how one of them issues
-(sim/compute/inorder.py, sim/compute/volta.py). A tile is charged by its FLOPs and its
-register-wide loads and stores (line accesses, the collapsed ones, spills). While the
-hardware file describes an engine that aggregates several units (the GPUs' `flops_per_cycle`
-is the whole chip's), a tile's cycles are spread over that many units.
+A device is identical units (cores, SMs); `unit` says how one of them issues
+(sim/compute/inorder.py, sim/compute/volta.py). A tile runs on one unit and is charged by its
+FLOPs and its register-wide loads and stores (line accesses, the collapsed ones, spills).
 """
 
 from typing import TYPE_CHECKING
 
-from attrs import define, field
+from attrs import define
 
 from sim.compute.classes import ComputeClass, compute_class
 from sim.compute.inorder import InOrderCore, in_order_cycles
@@ -22,14 +20,8 @@ if TYPE_CHECKING:  # annotation only: the hardware loader need not load every tr
 Unit = InOrderCore | StreamingMultiprocessor
 
 
-def _positive(instance, attribute, value) -> None:
-    if not value > 0:
-        raise ValueError(f"{attribute.name} must be positive, got {value}")
-
-
 @define(frozen=True)
 class ComputeModel:
-    units: int = field(validator=_positive)
     unit: Unit
 
     def peak_flops_per_cycle(self, precision: Precision) -> float:
@@ -53,22 +45,15 @@ def tile_accesses(tile: "Tile") -> int:
     return tile.line_accesses + tile.collapsed_accesses + tile.spill_accesses
 
 
-def engine_units(hw: Hardware, model: ComputeModel) -> int:
-    """How many units the simulated engine stands for: its fp32 rate over one unit's."""
-    per_unit = model.peak_flops_per_cycle(Precision.FP32)
-    return max(1, round(hw.core.flops_per_cycle.fp32 / per_unit))
-
-
 def compute_cycles(
     tile: "Tile", hw: Hardware, precision: Precision, kind: str, algorithm: str = "auto"
 ) -> float:
-    """The engine's compute cycles for `tile` of a kernel whose main op is `kind`.
+    """One unit's compute cycles for `tile` of a kernel whose main op is `kind`.
 
-    Without a compute model, FLOPs at the engine's peak times the op kind's efficiency."""
+    Without a compute model, FLOPs at the unit's peak times the op kind's efficiency."""
     model = hw.compute
     if model is None:
         peak = hw.core.flops_per_cycle.of(precision) * hw.core.efficiency_of(kind)
         return tile.flops / peak
     cls = compute_class(kind, algorithm)
-    cycles = unit_cycles(tile.flops, tile_accesses(tile), model, cls, precision)
-    return cycles / engine_units(hw, model)
+    return unit_cycles(tile.flops, tile_accesses(tile), model, cls, precision)

@@ -240,10 +240,9 @@ def simulate(
         tally = _Tally()
         tallies.append((WRITE_BACK_KERNEL, tally))
         write_back(device, hw, tally)
-        end = timing.cycles
-        timing = attrs.evolve(
-            timing, kernels=(*timing.kernels, KernelTiming(WRITE_BACK_KERNEL, end, end))
-        )
+        last = timing.kernels[-1].end_cycles if timing.kernels else 0.0
+        drain = KernelTiming(WRITE_BACK_KERNEL, last, timing.cycles)
+        timing = attrs.evolve(timing, kernels=(*timing.kernels, drain))
     results = []
     by_name = {k.name: k for k in schedule.kernels}
     for (name, tally), kernel_timing in zip(tallies, timing.kernels):

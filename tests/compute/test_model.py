@@ -1,10 +1,10 @@
-"""What a tile costs the engine: the unit's cycles, spread over the units the engine stands for."""
+"""What a tile costs the unit that runs it."""
 
 import attrs
 import pytest
 
 from sim.compute.classes import ComputeClass
-from sim.compute.model import compute_cycles, engine_units, tile_accesses, unit_cycles
+from sim.compute.model import compute_cycles, tile_accesses, unit_cycles
 from sim.hw.load import load_hardware
 from sim.hw.model import Precision
 from sim.trace.model import Tile
@@ -22,16 +22,11 @@ def test_a_tile_is_charged_for_every_register_wide_access():
     assert tile_accesses(TILE) == 4 + 4_000 + 996
 
 
-def test_the_pi_is_one_core_and_the_gpus_are_their_sms_until_units_are_simulated():
-    assert [
-        engine_units(load_hardware(n), load_hardware(n).compute) for n in ("pi3", "v100", "xavier")
-    ] == [1, 80, 8]
-
-
-def test_an_aggregate_engine_spreads_a_tile_over_its_units():
+def test_a_tile_runs_on_one_sm():
     hw = load_hardware("v100")
     one_sm = unit_cycles(192_000, 5_000, hw.compute, ComputeClass.GEMM, Precision.FP32)
-    assert compute_cycles(TILE, hw, Precision.FP32, "conv2d") == pytest.approx(one_sm / 80)
+    assert compute_cycles(TILE, hw, Precision.FP32, "conv2d") == pytest.approx(one_sm)
+    assert one_sm >= 192_000 / hw.core.flops_per_cycle.fp32  # never above one SM's peak
 
 
 def test_the_algorithm_picks_the_class():

@@ -34,29 +34,31 @@ def log(timing):
     return [(s.unit, s.tile, s.start_cycles, s.end_cycles) for s in timing.spans]
 
 
-def test_double_buffering_overlaps_the_next_fetch_with_compute():
-    # fetch 0 [0,5); compute 0 [5,15) while fetch 1 [5,25); fetch 2 waits for compute 0 to
-    # finish (prefetch 1) and for fetch 1: [25,30); compute 1 [25,35); compute 2 [35,45).
+def test_a_tiles_reads_overlap_its_compute_and_prefetch_runs_a_tile_ahead():
+    # Two buffers: fetch 0 [0,5) while the core computes tile 0 [0,10); fetch 1 [5,25) while
+    # the core computes tile 1 [10,20) and waits for its bytes until 25; fetch 2 [25,30) and
+    # compute 2 [25,35).
     timing = run([work("k", [cost(10, 5), cost(10, 20), cost(10, 5)])])
     assert log(timing) == [
         ("dram 0", 0, 0, 5),
+        ("core 0", 0, 0, 10),
         ("dram 0", 1, 5, 25),
-        ("core 0", 0, 5, 15),
+        ("core 0", 1, 10, 20),
         ("dram 0", 2, 25, 30),
-        ("core 0", 1, 25, 35),
-        ("core 0", 2, 35, 45),
+        ("core 0", 2, 25, 35),
     ]
-    assert timing.cycles == 45
+    assert timing.cycles == 35
 
 
-def test_without_prefetch_memory_and_compute_alternate():
+def test_without_prefetch_a_tile_takes_the_longer_of_its_reads_and_its_compute():
     timing = run([work("k", [cost(10, 5), cost(10, 20)])], prefetch=0)
     assert log(timing) == [
         ("dram 0", 0, 0, 5),
-        ("core 0", 0, 5, 15),
-        ("dram 0", 1, 15, 35),
-        ("core 0", 1, 35, 45),
+        ("core 0", 0, 0, 10),
+        ("dram 0", 1, 10, 30),
+        ("core 0", 1, 10, 20),
     ]
+    assert timing.cycles == 30
 
 
 def test_kernels_are_barriers():
@@ -69,18 +71,18 @@ def test_kernels_are_barriers():
 
 def test_two_units_share_the_channel_fairly():
     # Channel 2 B/cycle, each unit at most 2 B/cycle: alone a unit moves 2 B/cycle, together
-    # 1 B/cycle each. Unit 0 moves 10 B, unit 1 30 B: both at 1 B/cycle until unit 0 is done
-    # at 10 (10 B each); unit 1 then moves its last 20 B at 2 B/cycle: done at 20.
+    # 1 B/cycle each. Unit 0 reads 10 B, unit 1 30 B: both at 1 B/cycle until unit 0 is done
+    # at 10 (10 B each); unit 1 then reads its last 20 B at 2 B/cycle: done at 20.
     channel = Channel(0.0, 2.0, 2.0)
     timing = run([work("k", [cost(1, 10)], [cost(1, 30)])], channel=channel, units=2)
     assert log(timing) == [
         ("dram 0", 0, 0, 10),
         ("dram 1", 0, 0, 20),
-        ("core 0", 0, 10, 11),
-        ("core 1", 0, 20, 21),
+        ("core 0", 0, 0, 1),
+        ("core 1", 0, 0, 1),
     ]
     (kernel,) = timing.kernels
-    assert kernel.unit_end_cycles == (11, 21)
+    assert kernel.unit_end_cycles == (10, 20)
     assert kernel.barrier_wait_cycles == 5  # unit 0 waits 10 cycles, unit 1 none
 
 
@@ -97,7 +99,7 @@ def test_a_units_cap_leaves_bandwidth_to_the_other():
 def test_latency_comes_once_per_tile_before_its_bytes():
     channel = Channel(4.0, 1.0, 1.0)
     timing = run([work("k", [cost(1, 6)])], channel=channel)
-    assert log(timing) == [("dram 0", 0, 0, 10), ("core 0", 0, 10, 11)]
+    assert log(timing) == [("dram 0", 0, 0, 10), ("core 0", 0, 0, 1)]
 
 
 def test_a_unit_without_tiles_finishes_at_once():
@@ -152,3 +154,25 @@ def test_units_sharing_the_channel_never_beat_its_capacity(units, capacity, cap)
     total = sum(c.dram_bytes for costs in units for c in costs)
     slowest_alone = max(sum(c.dram_bytes for c in costs) for costs in units) / cap
     assert timing.cycles >= max(total / capacity, slowest_alone) * (1 - 1e-9)
+
+
+def writes(compute: float, n_bytes: int) -> TileCost:
+    return TileCost(0, compute, (), 0, n_bytes, n_bytes, n_bytes)
+
+
+def test_posted_writes_delay_no_tile_and_the_run_ends_when_they_have_drained():
+    # 30 B of writes posted by tile 0 drain at 1 B/cycle while the core computes [0,10) and
+    # [10,20); the kernel ends at 20, the run at 30.
+    timing = run([work("k", [writes(10, 30), cost(10, 0)])])
+    (kernel,) = timing.kernels
+    assert kernel.end_cycles == 20
+    assert timing.cycles == 30
+
+
+def test_reads_come_before_posted_writes():
+    # Unit 0 posts 100 B of writes; unit 1's 10 B of reads take the channel first: [0,10);
+    # the writes drain after them, [10,110).
+    timing = run([work("k", [writes(0, 100)], [cost(0, 10)])], units=2)
+    (read,) = [s for s in timing.spans if s.unit == "dram 1"]
+    assert (read.start_cycles, read.end_cycles) == (0, 10)
+    assert timing.cycles == 110
