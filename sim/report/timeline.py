@@ -1,14 +1,16 @@
 """A simulated run as a Chrome trace-event file, for Perfetto (ui.perfetto.dev) and chrome://tracing.
 
 The JSON object format: `{"traceEvents": [...]}` with "M" metadata events naming the process
-(the run) and its threads (one track per unit) and "X" complete events, one per busy interval,
-`ts` and `dur` in microseconds of simulated time. Tracks, top to bottom:
+(the run) and its threads (one track per resource) and "X" complete events, one per busy
+interval, `ts` and `dur` in microseconds of simulated time. Tracks, top to bottom:
 
-- kernels: one slice per kernel, from its first fetch to its last tile's end (a barrier);
-- core compute: one slice per tile, while the core executes it (arithmetic and cache ports);
-- one track per cache level: the tile's busy time on that level's port, starting with the
-  core's slice of the tile (a level's time is part of the core's, sim/engine/costs.py);
-- DRAM channel: one slice per tile fetch (its reads and the write-backs it caused).
+- kernels: one slice per kernel, from its first fetch to its slowest unit's end (a barrier);
+- then for each unit that ran (`core 0`, `core 1`, ... or `SM 0`, ...):
+  - `core 0 compute`: one slice per tile, while the unit executes it (arithmetic and ports);
+  - one track per cache level: the tile's busy time on that level's port, starting with the
+    unit's slice of the tile (a level's time is part of the unit's, sim/engine/costs.py);
+  - `core 0 DRAM reads`: one slice per tile fetch, from its request to its last byte (the
+    writes it posted are in the slice's arguments; they drain on spare bandwidth).
 
 Slices are named after their kernel, so each kernel keeps one colour on every track.
 """
@@ -21,27 +23,38 @@ from sim.engine.timing import Span
 
 PID = 1
 KERNELS_TID = 1
-CORE_TID = 2
 DECIMALS_US = 6  # picosecond resolution: well below a cycle of any clock we model
+
+
+def _unit_tracks(result: RunResult) -> list[str]:
+    """The track names of one unit, without the unit's name: compute, levels, DRAM reads."""
+    levels = result.hw.caches if result.caches_enabled else ()
+    return ["compute", *(f"cache {level.name}" for level in levels), "DRAM reads"]
 
 
 def track_names(result: RunResult) -> dict[int, str]:
     """Thread id -> track name, in display order."""
-    levels = result.hw.caches if result.caches_enabled else ()
-    names = {KERNELS_TID: "kernels", CORE_TID: "core compute"}
-    for depth, level in enumerate(levels):
-        names[CORE_TID + 1 + depth] = f"cache {level.name}"
-    names[CORE_TID + 1 + len(levels)] = "DRAM channel"
+    names = {KERNELS_TID: "kernels"}
+    per_unit = _unit_tracks(result)
+    for unit in range(result.cores):
+        for offset, track in enumerate(per_unit):
+            names[_tid(result, unit, offset)] = f"{result.hw.unit_name} {unit} {track}"
     return names
+
+
+def _tid(result: RunResult, unit: int, offset: int) -> int:
+    return KERNELS_TID + 1 + unit * len(_unit_tracks(result)) + offset
+
+
+def _unit_of(span: Span) -> int:
+    return int(span.unit.rsplit(" ", 1)[1])
 
 
 def timeline_json(result: RunResult) -> dict[str, Any]:
     """The trace-event document of `result`: metadata, then the slices of each track."""
     clock_hz = result.hw.core.clock_hz
-    tracks = track_names(result)
-    dram_tid = max(tracks)
     events: list[dict[str, Any]] = [_metadata("process_name", {"name": _title(result)})]
-    for tid, name in tracks.items():
+    for tid, name in track_names(result).items():
         events.append(_metadata("thread_name", {"name": name}, tid))
         events.append(_metadata("thread_sort_index", {"sort_index": tid}, tid))
     for kernel, timing in zip(result.kernels, result.timing.kernels):
@@ -55,23 +68,28 @@ def timeline_json(result: RunResult) -> dict[str, Any]:
             "dram_write_bytes": kernel.dram_write_bytes,
             "cycles": kernel.cycles,
             "bound": kernel.bound,
+            "load_imbalance": kernel.load_imbalance,
+            "barrier_wait_cycles": kernel.barrier_wait_cycles,
             **_hit_rates(kernel.levels),
         }
         events.append(
             _slice(kernel.name, "kernel", KERNELS_TID, timing.start_cycles, timing.cycles, clock_hz)
             | {"args": args}
         )
+    dram_offset = len(_unit_tracks(result)) - 1
     for span in result.timing.spans:
-        if span.unit == "dram":
-            events.append(_dram_slice(span, dram_tid, clock_hz))
+        unit = _unit_of(span)
+        if span.unit.startswith("dram"):
+            events.append(_dram_slice(span, _tid(result, unit, dram_offset), clock_hz))
         else:
-            events.append(_core_slice(span, clock_hz))
-            events += _level_slices(span, clock_hz)
+            events.append(_core_slice(span, _tid(result, unit, 0), clock_hz))
+            events += _level_slices(span, _tid(result, unit, 1), clock_hz)
     return {
         "traceEvents": events,
         "otherData": {
             "workload": result.workload,
             "hw": result.hw.name,
+            "cores": result.cores,
             "schedule": result.schedule,
             "precision": result.precision,
             "clock_hz": clock_hz,
@@ -82,9 +100,10 @@ def timeline_json(result: RunResult) -> dict[str, Any]:
 
 def _title(result: RunResult) -> str:
     caches = "" if result.caches_enabled else ", caches disabled"
+    hw = result.hw
     return (
-        f"{result.workload} on {result.hw.name} ({result.schedule} schedule, "
-        f"{result.precision}{caches})"
+        f"{result.workload} on {hw.name}, {hw.units} of {hw.device_units} {hw.unit_name}s "
+        f"({result.schedule} schedule, {result.precision}{caches})"
     )
 
 
@@ -113,12 +132,12 @@ def _slice(
     }
 
 
-def _core_slice(span: Span, clock_hz: float) -> dict[str, Any]:
+def _core_slice(span: Span, tid: int, clock_hz: float) -> dict[str, Any]:
     cost = span.cost
     event = _slice(
         span.kernel,
         "core",
-        CORE_TID,
+        tid,
         span.start_cycles,
         span.end_cycles - span.start_cycles,
         clock_hz,
@@ -133,7 +152,7 @@ def _core_slice(span: Span, clock_hz: float) -> dict[str, Any]:
     return event | {"args": args}
 
 
-def _level_slices(span: Span, clock_hz: float) -> list[dict[str, Any]]:
+def _level_slices(span: Span, first_tid: int, clock_hz: float) -> list[dict[str, Any]]:
     cost = span.cost
     if cost is None:
         return []
@@ -141,9 +160,7 @@ def _level_slices(span: Span, clock_hz: float) -> list[dict[str, Any]]:
     for depth, (cycles, stats) in enumerate(zip(cost.level_cycles, cost.levels)):
         if cycles <= 0:
             continue
-        event = _slice(
-            span.kernel, "cache", CORE_TID + 1 + depth, span.start_cycles, cycles, clock_hz
-        )
+        event = _slice(span.kernel, "cache", first_tid + depth, span.start_cycles, cycles, clock_hz)
         args = {
             "tile": span.tile,
             "accesses": stats.accesses,
