@@ -315,7 +315,8 @@ def _place_labels(
     texts: list[Bbox],
 ) -> None:
     """Greedy: each label (most important first) takes the nearest free spot around its point;
-    if there is none, the spot that covers least, covering markers rather than other text."""
+    if there is none, the spot that covers least, covering markers rather than other text; a
+    label that would cover another label or leave the panel is left out."""
     frame = ax.get_window_extent(renderer)
     directions = [(1, 1), (1, -1), (-1, 1), (-1, -1), (1, 0), (-1, 0), (0, 1), (0, -1)]
     taken = list(texts)
@@ -331,13 +332,16 @@ def _place_labels(
                 score = sum(_overlap(box, m) for m in markers) + TEXT_OVERLAP_WEIGHT * (
                     sum(_overlap(box, t) for t in taken) + outside
                 )
+                clash = sum(_overlap(box, t) for t in taken) + outside
                 if best is None or score < best[0]:
-                    best = (score, offset, box, radius)
+                    best = (score, offset, box, radius, clash)
                 if score == 0:
                     break
             if best[0] == 0:
                 break
-        _, offset, box, radius = best
+        _, offset, box, radius, clash = best
+        if clash > 0:
+            continue
         _annotate(ax, text, xy, offset, leader=radius > LABEL_RADII_PT[0])
         taken.append(box)
 

@@ -66,7 +66,7 @@ def test_roofs_are_the_peaks_per_precision_dram_and_each_cache_port(shufflenet_x
     assert math.isclose(y[0] / x[0], hw.dram.bandwidth_bytes_per_s)  # slope = bandwidth
     l1 = hw.caches[0]
     x, y = memory[l1.name].get_xdata(), memory[l1.name].get_ydata()
-    assert math.isclose(y[0] / x[0], l1.bytes_per_cycle * hw.core.clock_hz)
+    assert math.isclose(y[0] / x[0], hw.units * l1.bytes_per_cycle * hw.core.clock_hz)  # every SM
 
 
 def test_labels_name_the_slowest_kernels_and_do_not_overlap(shufflenet_xavier):
