@@ -240,6 +240,7 @@ def search_note(search: Search) -> str:
     least = "time" if search.objective == "time" else "DRAM traffic"
     return (
         f"auto (least {least}): {search.simulations} whole-network simulations and "
-        f"{search.trials} moves judged on kernel windows (at most {MAX_TRIALS}); "
+        f"{search.trials} move{'' if search.trials == 1 else 's'} judged on kernel windows "
+        f"(at most {MAX_TRIALS}); "
         f"tiled chains: {chains or 'none'}"
     )

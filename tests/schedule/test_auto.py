@@ -41,6 +41,11 @@ def test_auto_is_at_least_as_good_as_every_preset_by_its_objective(workload, hw_
         assert search.schedule.name == "auto"
 
 
+def talks_core():
+    """The talk's setting: one Cortex-A53 core of a busy Pi, with its 128 KiB of the L2."""
+    return load_hardware("pi3").with_units(1).with_share(128 * 1024)
+
+
 def test_the_same_inputs_give_the_same_choice():
     graph, hw = load_workload("conv_chain_16x16"), load_hardware("pi3")
     a, b = (auto_schedule(graph, Precision.FP32, hw).schedule for _ in range(2))
@@ -48,19 +53,22 @@ def test_the_same_inputs_give_the_same_choice():
 
 
 def test_auto_tries_other_tile_sizes_for_a_chain_it_tiles():
-    graph, hw = load_workload("conv_chain_16x16"), load_hardware("pi3")
-    search = auto_schedule(graph, Precision.FP32, hw)
-    # tiled's chain in 8x16 bands: then 16x16, 4x16 and 8x8 tiles, and untiled; none faster
-    assert (search.simulations, search.trials) == (3, 4)
-    assert search.chains == (Chain("conv1", 2, (8, 16)),)
+    graph, hw = load_workload("conv_chain_16x16"), talks_core()
+    search = auto_schedule(graph, Precision.FP32, hw, "traffic")
+    # tiled's chain in 8x16 bands, then taller and shorter bands and narrower tiles: the
+    # search keeps the least traffic it finds, and no neighbouring tile size moves less
+    (chain,) = search.chains
+    assert (chain.first, chain.length) == ("conv1", 2) and chain.tile != (8, 16)
+    assert search.trials >= 3
     fused = preset_schedule("fused", graph, Precision.FP32)
-    for tile in ((4, 16), (16, 16), (8, 8)):
+    rows, columns = chain.tile
+    for tile in {(min(16, 2 * rows), columns), (max(1, rows // 2), columns), (8, 16)}:
         retiled = tile_chains(fused, [Chain("conv1", 2, tile)])
-        assert search.cycles <= simulate(retiled, hw).cycles
+        assert search.dram_bytes <= _dram_bytes(simulate(retiled, hw))
 
 
 def test_least_traffic_tiles_the_talks_chain_finer_and_moves_less_than_its_8x8_tiles():
-    graph, hw = load_workload("conv_chain_16x16"), load_hardware("pi3")
+    graph, hw = load_workload("conv_chain_16x16"), talks_core()
     search = auto_schedule(graph, Precision.FP32, hw, "traffic")
     fused = preset_schedule("fused", graph, Precision.FP32)
     quadrants = simulate(tile_chains(fused, [Chain("conv1", 2, (8, 8))]), hw)  # SEED.md 6
@@ -86,11 +94,14 @@ def test_an_unknown_objective_is_refused():
 )
 def test_run_and_compare_say_what_the_search_did(capsys, argv):
     command, *options = argv
-    code, out, _ = run_cli(capsys, command, "conv_chain_16x16", "--hw", "pi3", *options)
+    talks_core_flags = ("--cores", "1", "--share", "128KiB")
+    code, out, _ = run_cli(
+        capsys, command, "conv_chain_16x16", "--hw", "pi3", *talks_core_flags, *options
+    )
     assert code == 0
     if "traffic" in options:
         assert "note: auto (least DRAM traffic): 4 whole-network simulations and 6 moves" in out
         assert "tiled chains: 2 kernels from conv1 in 1x16 tiles" in out
-    else:
-        assert "note: auto (least time): 3 whole-network simulations and 4 moves judged" in out
-        assert "on kernel windows (at most 24); tiled chains: 2 kernels from conv1 in 8x16" in out
+    else:  # tiled (1.19 ms) is no faster than fused (1.17 ms): the search keeps fused
+        assert "note: auto (least time): 3 whole-network simulations and 1 move judged" in out
+        assert "on kernel windows (at most 24); tiled chains: none" in out

@@ -43,7 +43,7 @@ def test_a_workload_no_pass_changes_is_scheduled_exactly_as_naive(workload):
 @pytest.mark.parametrize("workload", SIMULATED)
 def test_fused_moves_fewer_dram_bytes_than_naive_and_conserves_flops(workload):
     graph = load_workload(workload)
-    hw = load_hardware("pi3")
+    hw = load_hardware("pi3").with_units(1).with_share(128 * 1024)  # the talk's core and share
     naive, fused = (
         simulate(preset_schedule(p, graph, Precision.FP32), hw) for p in ("naive", "fused")
     )

@@ -16,7 +16,7 @@ from sim.schedule.tiles import chain_tiles, halo_flops
 from sim.trace import kernel_tiles
 from tests.schedule.util import kernel_ops, naive, on_chip, run_passes
 
-PI3 = load_hardware("pi3")
+PI3 = load_hardware("pi3").with_units(1).with_share(128 * 1024)  # the talk's core and share
 # conv1: 4 -> 192 channels, 3x3; relu1 after it. An 8x8 tile of conv2's 16x16 output needs
 # 9x9 of conv1's output (the image's edge is padding on two sides of every quadrant): 4 x 81
 # = 324 positions computed instead of 256, so 68 recomputed, each 2 x 9 x 4 x 192 FLOPs of
