@@ -54,10 +54,19 @@ class FastHierarchy:
 
     def run(self, addresses, is_write, sizes=None) -> HierarchyStats:
         """Replay a trace; return the counts of this call alone."""
-        trace = as_accesses(addresses, is_write, sizes)
         before = self._counters.copy()
-        self._send(0, trace.addresses, trace.sizes_bytes, trace.uniform_size_bytes, trace.is_write)
+        self.replay(addresses, is_write, sizes)
         return self._stats(self._counters - before)
+
+    def replay(self, addresses, is_write, sizes=None) -> None:
+        """Replay a trace; its counts are in `counters` (one row per level)."""
+        trace = as_accesses(addresses, is_write, sizes)
+        self._send(0, trace.addresses, trace.sizes_bytes, trace.uniform_size_bytes, trace.is_write)
+
+    @property
+    def counters(self) -> np.ndarray:
+        """The counters since the hierarchy was built, one row per level (kernel.py's slots)."""
+        return self._counters
 
     def flush(self) -> HierarchyStats:
         """Write every dirty line down to DRAM; return the counts this caused."""

@@ -11,9 +11,11 @@ unit has since written still hits (units write disjoint outputs; docs/engine.md)
 """
 
 import attrs
+import numpy as np
 
 from sim.cache import FastHierarchy
-from sim.cache.stats import HierarchyStats
+from sim.cache.kernel import ACCESSES, READ_BYTES_OUT, WRITE_BYTES_OUT, WRITEBACKS
+from sim.cache.stats import HierarchyStats, LevelStats
 from sim.hw.model import CacheLevel, Hardware
 
 
@@ -36,22 +38,19 @@ class DeviceCaches:
             for unit in range(hw.units)
         ]
 
-    def run(self, unit: int, addresses, is_write, sizes=None) -> tuple[HierarchyStats, int]:
-        """Replay a unit's accesses now: (counts of every level the unit sees and its DRAM
-        bytes, bytes its own levels sent to the shared ones)."""
-        own = self.units[unit]
-        if self.shared is None:
-            stats = own.run(addresses, is_write, sizes)
-            return stats, 0
-        before = self.shared.totals()
-        if own is None:
-            return self.shared.run(addresses, is_write, sizes), 0
-        mine = own.run(addresses, is_write, sizes)
-        shared = self.shared.totals() - before
-        stats = HierarchyStats(
-            mine.levels + shared.levels, shared.dram_read_bytes, shared.dram_write_bytes
+    def run(self, unit: int, addresses, is_write, sizes=None) -> HierarchyStats:
+        """Replay a unit's accesses now: the counts of every level the unit sees (its own
+        levels, then the shared ones) and the DRAM bytes they caused."""
+        parts = [h for h in (self.units[unit], self.shared) if h is not None]
+        before = [h.counters.copy() for h in parts]
+        parts[0].replay(addresses, is_write, sizes)
+        rows = np.vstack([h.counters - b for h, b in zip(parts, before)])
+        names = [level.name for h in parts for level in h.levels]
+        levels = tuple(
+            LevelStats(name, *row[ACCESSES : WRITEBACKS + 1])
+            for name, row in zip(names, rows.tolist())
         )
-        return stats, mine.dram_read_bytes + mine.dram_write_bytes
+        return HierarchyStats(levels, int(rows[-1, READ_BYTES_OUT]), int(rows[-1, WRITE_BYTES_OUT]))
 
     def flush(self) -> HierarchyStats:
         """Every dirty line written down to DRAM, each unit's levels first; the counts of all

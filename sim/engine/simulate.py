@@ -11,7 +11,8 @@ import functools
 from collections.abc import Callable
 
 import attrs
-from attrs import define
+import numpy as np
+from attrs import astuple, define
 
 from sim.analytic.counts import flops as analytic_flops
 from sim.analytic.counts import macs as analytic_macs
@@ -148,7 +149,8 @@ class RunResult:
 class _Tally:
     """Counts of one kernel, summed tile by tile over its units."""
 
-    levels: HierarchyStats | None = None
+    level_names: tuple[str, ...] = ()
+    level_counts: np.ndarray | None = None  # per level: accesses, hits, misses, ...
     line_accesses: int = 0
     collapsed_accesses: int = 0
     spill_accesses: int = 0
@@ -164,8 +166,20 @@ class _Tally:
         self.dram_read_bytes += cost.dram_read_bytes
         self.dram_write_bytes += cost.dram_write_bytes
         if stats is not None:
-            self.levels = stats if self.levels is None else self.levels + stats
+            counts = np.array([astuple(level)[1:] for level in stats.levels], np.int64)
+            if self.level_counts is None:
+                self.level_names = tuple(level.name for level in stats.levels)
+                self.level_counts = counts
+            else:
+                self.level_counts += counts
         self.costs.append(cost)
+
+    @property
+    def levels(self) -> tuple[LevelStats, ...]:
+        if self.level_counts is None:
+            return ()
+        rows = self.level_counts.tolist()
+        return tuple(LevelStats(name, *row) for name, row in zip(self.level_names, rows))
 
 
 WRITE_BACK_KERNEL = "(write-back)"
@@ -205,8 +219,8 @@ def simulate(
 
     def replay(unit: int, tile: Tile, kind: str, tally: _Tally) -> TileCost:
         stats = (
-            device.run(unit, tile.line_addresses, tile.is_write, tile.sizes_bytes)[0]
-            if (device is not None)
+            device.run(unit, tile.line_addresses, tile.is_write, tile.sizes_bytes)
+            if device is not None
             else None
         )
         cost = tile_cost(tile, stats, hw, precision, kind)
@@ -305,7 +319,7 @@ def _kernel_result(
         analytic_bytes=sum(estimate_op(op, precision).analytic_bytes for op in ops),
         dram_read_bytes=tally.dram_read_bytes,
         dram_write_bytes=tally.dram_write_bytes,
-        levels=tally.levels.levels if tally.levels is not None else (),
+        levels=tally.levels,
         tiles=len(costs),
         line_accesses=tally.line_accesses,
         collapsed_accesses=tally.collapsed_accesses,

@@ -19,8 +19,8 @@ leave free and delay no tile, and the run ends once the last of them has drained
 
 The DRAM channel is a fluid server: the reads in flight share its bandwidth max-min fairly,
 each capped by what its unit's outstanding misses sustain (Little's law); posted writes
-share what the reads leave, under the same caps. Events are per tile and per transfer, never per line. This is the only module that imports
-simpy.
+share what the reads leave, under the same caps. Events are per tile and per transfer, never
+per line. This is the only module that imports simpy.
 """
 
 import math

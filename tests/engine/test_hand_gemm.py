@@ -45,7 +45,7 @@ def test_tiny_gemm_cycles_and_event_log_by_hand():
     hw = parse_hardware(yaml.safe_load(TINY), "tiny.yaml")
     tile = Tile(16, [0, 64, 128], [False, False, True], collapsed_accesses=9)
     device = DeviceCaches(hw)
-    stats, _ = device.run(0, tile.line_addresses, tile.is_write)
+    stats = device.run(0, tile.line_addresses, tile.is_write)
     cost = tile_cost(tile, stats, hw, Precision.FP32, "matmul")
     assert (cost.compute_cycles, cost.level_cycles, cost.core_cycles) == (8, (13,), 13)
     assert (cost.dram_read_bytes, cost.dram_write_bytes) == (192, 0)
