@@ -52,8 +52,8 @@ def _compare(level, fewer, more, accesses) -> None:
         if big > small:
             fail(
                 "stack property",
-                f"{level.name} ({policy_name(level.replacement)}, {level.sets} sets, "
-                f"{level.line_bytes} B lines)",
+                f"{level.name} ({policy_name(level.replacement)}, {level.sets} "
+                f"set{'s' if level.sets > 1 else ''}, {level.line_bytes} B lines)",
                 f"after the lines {shown_lines(accesses[:n])}, {few} ways have missed "
                 f"{small} times, {many} ways {big} times",
             )
