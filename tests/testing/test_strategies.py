@@ -63,8 +63,9 @@ def test_fitting_traces_fit_and_crowded_ones_overflow(data, level):
     assert crowded.max() < level.sets * (level.share_ways + 2)
 
 
-def test_a_trace_prints_as_lists_that_replay_as_it():
-    trace = traces().example()
+@DRAWS
+@given(trace=traces())
+def test_a_trace_prints_as_lists_that_replay_as_it(trace):
     again = eval(repr(trace), {"Trace": type(trace)})
     assert all((np.asarray(a) == b).all() for a, b in zip(again, trace))
 
