@@ -31,3 +31,7 @@ class ScheduleError(SimError):
 
 class TraceError(SimError):
     """A malformed memory-access trace file."""
+
+
+class PolicyError(SimError):
+    """A user-written replacement policy that raised, or chose a way the set does not have."""

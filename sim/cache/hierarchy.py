@@ -1,7 +1,8 @@
 """Cache hierarchies: levels from a hardware config, a trace through them, counts per level.
 
 Two engines with one interface (`run`, `flush`, `totals`, `contents`): `"fast"` drives the
-numba kernel level by level over bounded buffers; `"reference"` is the plain-Python model.
+numba kernel level by level over bounded buffers; `"reference"` is the plain-Python model, the
+only one that runs user-written replacement policies.
 Both keep their state between calls, so a trace may arrive in pieces (tile by tile).
 """
 
@@ -19,6 +20,7 @@ from sim.cache.kernel import (
     WRITEBACKS,
     KernelLevel,
 )
+from sim.cache.policies import is_user_policy
 from sim.cache.reference import ReferenceHierarchy
 from sim.cache.stats import HierarchyStats, LevelStats
 from sim.hw.model import CacheLevel
@@ -127,8 +129,11 @@ def _buffer(n_requests: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     )
 
 
-def make_hierarchy(levels: Sequence[CacheLevel], engine: str = "fast"):
-    """A hierarchy of `levels` (innermost first) run by `engine` ("fast" or "reference")."""
+def make_hierarchy(levels: Sequence[CacheLevel], engine: str | None = None):
+    """A hierarchy of `levels` (innermost first) run by `engine` ("fast" or "reference");
+    by default the fast kernel, unless a level's policy is a user's (Python) `ReplacementPolicy`."""
+    if engine is None:
+        engine = "reference" if any(is_user_policy(lv.replacement) for lv in levels) else "fast"
     if engine == "fast":
         return FastHierarchy(levels)
     if engine == "reference":
@@ -137,7 +142,7 @@ def make_hierarchy(levels: Sequence[CacheLevel], engine: str = "fast"):
 
 
 def simulate(
-    levels: Sequence[CacheLevel], addresses, is_write, sizes=None, engine: str = "fast"
+    levels: Sequence[CacheLevel], addresses, is_write, sizes=None, engine: str | None = None
 ) -> HierarchyStats:
     """Replay a trace through fresh caches and flush them: every byte that reaches DRAM."""
     hierarchy = make_hierarchy(levels, engine)

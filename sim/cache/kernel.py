@@ -296,6 +296,11 @@ class KernelLevel:
     def __init__(self, level: CacheLevel, counters: np.ndarray):
         """`counters`: this level's N_COUNTERS int64 counts, advanced in place."""
         n_sets, ways = level.sets, level.share_ways
+        if level.replacement not in POLICY_CODES:
+            raise ValueError(
+                f"{level.name}: the fast kernel runs the built-in policies only; "
+                f"{level.replacement.__name__} is Python code: use the reference engine"
+            )
         if level.replacement is Replacement.PLRU and ways > PLRU_MAX_WAYS:
             raise ValueError(
                 f"{level.name}: tree-PLRU is modeled up to {PLRU_MAX_WAYS} ways, got {ways}"

@@ -1,8 +1,10 @@
 """The reference cache model: plain Python, one line access at a time, written to be read.
 
 It is the specification the fast kernel (`kernel.py`) is tested against, state for state and
-count for count. Requests travel down the hierarchy depth-first, exactly in the order a level
-issues them, which is the order docs/cache.md states:
+count for count. Replacement is delegated to a policy object (`policies.py`): a built-in one,
+or a user-written `ReplacementPolicy`, which only this engine runs. Requests travel down the
+hierarchy depth-first, exactly in the order a level issues them, which is the order
+docs/cache.md states:
 
 - a read, or a write to a write-back level, that misses allocates: first the line is read
   from the next level (unless the write covers the whole line), then a dirty victim is
@@ -17,9 +19,9 @@ from collections.abc import Iterable, Sequence
 from attrs import define
 
 from sim.cache.accesses import ADDRESS_LIMIT, as_accesses
+from sim.cache.policies import policy_for
 from sim.cache.stats import HierarchyStats, LevelStats
-from sim.cache.xorshift import next_victim, seed_state
-from sim.hw.model import CacheLevel, Replacement, WritePolicy
+from sim.hw.model import CacheLevel, WritePolicy
 
 Request = tuple[int, int, bool]  # byte address, size in bytes, is_write
 _COUNTS = ("accesses", "hits", "misses", "evictions", "writebacks")
@@ -33,19 +35,14 @@ class _Line:
 
 
 class ReferenceCache:
-    """One level: `sets` sets of `share_ways` ways; policy state kept per set."""
+    """One level: `sets` sets of `share_ways` ways; its policy object chooses the victims."""
 
     def __init__(self, level: CacheLevel):
         self.level = level
         self.n_sets = level.sets
         self.ways = level.share_ways
         self.slots: list[list[_Line | None]] = [[None] * self.ways for _ in range(self.n_sets)]
-        # LRU: ways from least to most recently used. FIFO: ways from oldest to newest fill.
-        self.order: list[list[int]] = [[] for _ in range(self.n_sets)]
-        # Tree-PLRU: heap-indexed node bits (root 1); a bit of 1 means "the victim is right".
-        self.leaves = 1 << (self.ways - 1).bit_length()
-        self.tree: list[list[int]] = [[0] * self.leaves for _ in range(self.n_sets)]
-        self.random_state = seed_state(level.seed)
+        self.policy = policy_for(level)  # built-in (policies.py) or the user's, checked
         self.counts = dict.fromkeys(_COUNTS, 0)
 
     def access(self, line: int, address: int, size: int, is_write: bool) -> list[Request]:
@@ -60,7 +57,7 @@ class ReferenceCache:
         if way is not None:
             self.counts["hits"] += 1
             if not is_write or level.store_hit_refreshes:
-                self._touch(index, way)
+                self.policy.on_access(index, way, True)
             if is_write and write_back:
                 slots[way].dirty = True
             return [(address, size, True)] if is_write and not write_back else []
@@ -73,17 +70,14 @@ class ReferenceCache:
         if None in slots:
             way = slots.index(None)
         else:
-            way = self._victim(index)
+            way = self.policy.victim(index)
             victim = slots[way]
             self.counts["evictions"] += 1
             if victim.dirty:
                 self.counts["writebacks"] += 1
                 requests.append((victim.number * line_bytes, line_bytes, True))
         slots[way] = _Line(line, dirty=is_write)
-        if level.replacement in (Replacement.LRU, Replacement.FIFO):
-            self.order[index].append(way)  # the newest fill, the most recent use
-        else:
-            self._touch(index, way)
+        self.policy.on_access(index, way, False)
         return requests
 
     def clean(self) -> list[int]:
@@ -102,37 +96,6 @@ class ReferenceCache:
             tuple(None if s is None else (s.number * line_bytes, s.dirty) for s in slots)
             for slots in self.slots
         )
-
-    def _touch(self, index: int, way: int) -> None:
-        """Record a use of `way` (a hit that refreshes, or a fill)."""
-        if self.level.replacement is Replacement.LRU:
-            self.order[index].remove(way)
-            self.order[index].append(way)
-        elif self.level.replacement is Replacement.PLRU:
-            node = self.leaves + way
-            while node > 1:  # every node on the path points away from `way`
-                self.tree[index][node // 2] = 1 if node % 2 == 0 else 0
-                node //= 2
-
-    def _victim(self, index: int) -> int:
-        replacement = self.level.replacement
-        if replacement in (Replacement.LRU, Replacement.FIFO):
-            return self.order[index].pop(0)
-        if replacement is Replacement.RANDOM:
-            self.random_state, way = next_victim(self.random_state, self.ways)
-            return way
-        node = 1  # PLRU: follow the bits; never step into a subtree of missing ways
-        while node < self.leaves:
-            child = 2 * node + self.tree[index][node]
-            if child % 2 == 1 and self._leftmost_way(child) >= self.ways:
-                child -= 1
-            node = child
-        return node - self.leaves
-
-    def _leftmost_way(self, node: int) -> int:
-        while node < self.leaves:
-            node *= 2
-        return node - self.leaves
 
     @property
     def stats(self) -> LevelStats:
@@ -188,12 +151,12 @@ class ReferenceHierarchy:
                 self.dram_read_bytes += size
             return
         cache = self.caches[depth]
-        for line, start, n_bytes in _split(address, size, cache.level.line_bytes):
+        for line, start, n_bytes in split_lines(address, size, cache.level.line_bytes):
             for request in cache.access(line, start, n_bytes, is_write):
                 self._send(depth + 1, *request)
 
 
-def _split(address: int, size: int, line_bytes: int) -> Iterable[tuple[int, int, int]]:
+def split_lines(address: int, size: int, line_bytes: int) -> Iterable[tuple[int, int, int]]:
     """(line number, first byte, bytes) for each line that [address, address + size) touches."""
     end = address + size
     for line in range(address // line_bytes, (end - 1) // line_bytes + 1):

@@ -13,7 +13,9 @@ unit has since written still hits (units write disjoint outputs; docs/engine.md)
 import attrs
 import numpy as np
 
-from sim.cache import FastHierarchy
+from sim.cache import FastHierarchy, make_hierarchy
+from sim.cache.policies import is_user_policy
+from sim.errors import ConfigError
 from sim.cache.kernel import ACCESSES, READ_BYTES_OUT, WRITE_BYTES_OUT, WRITEBACKS
 from sim.cache.stats import HierarchyStats, LevelStats
 from sim.hw.model import CacheLevel, Hardware
@@ -30,8 +32,17 @@ class DeviceCaches:
     """Per-unit hierarchies over one shared hierarchy; counts per call and per unit."""
 
     def __init__(self, hw: Hardware):
+        self.reference = None
+        if any(is_user_policy(level.replacement) for level in hw.caches):
+            if hw.units > 1:
+                raise ConfigError(
+                    f"a replacement policy written in Python runs on one {hw.unit_name} "
+                    f"(--cores 1), in the reference engine; {hw.units} asked"
+                )
+            self.reference = make_hierarchy(hw.caches)  # one unit: one chain of levels
         own, shared = _split(hw)
-        self.own_levels = own
+        if self.reference is not None:
+            own, shared = (), ()
         self.shared = FastHierarchy(shared) if shared else None
         self.units = [
             FastHierarchy(_seeded(own, unit), below=self.shared) if own else None
@@ -41,6 +52,8 @@ class DeviceCaches:
     def run(self, unit: int, addresses, is_write, sizes=None) -> HierarchyStats:
         """Replay a unit's accesses now: the counts of every level the unit sees (its own
         levels, then the shared ones) and the DRAM bytes they caused."""
+        if self.reference is not None:
+            return self.reference.run(addresses, is_write, sizes)
         parts = [h for h in (self.units[unit], self.shared) if h is not None]
         before = [h.counters.copy() for h in parts]
         parts[0].replay(addresses, is_write, sizes)
@@ -55,6 +68,8 @@ class DeviceCaches:
     def flush(self) -> HierarchyStats:
         """Every dirty line written down to DRAM, each unit's levels first; the counts of all
         levels (own levels summed over the units) and the DRAM bytes this caused."""
+        if self.reference is not None:
+            return self.reference.flush()
         shared_before = self.shared.totals() if self.shared is not None else None
         own_total = None
         for hierarchy in self.units:
@@ -69,7 +84,10 @@ class DeviceCaches:
         return HierarchyStats(own_levels + shared.levels, *_dram(shared))
 
     def unit_totals(self, unit: int) -> HierarchyStats | None:
-        """A unit's own levels since the run began (None: it has none)."""
+        """A unit's own levels since the run began (None: it has none, or it runs in the
+        reference engine, which keeps no per-unit counts)."""
+        if self.reference is not None:
+            return None
         hierarchy = self.units[unit]
         return hierarchy.totals() if hierarchy is not None else None
 

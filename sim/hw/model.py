@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 import attrs
 from attrs import define, field
 
+from sim.hw.replacement import ReplacementPolicy
+
 LINE_BYTES_WITHOUT_CACHES = 64  # the line loads and stores are counted in when no cache is modeled
 
 if TYPE_CHECKING:
@@ -46,6 +48,20 @@ def _positive(instance, attribute, value) -> None:
         raise ValueError(f"{attribute.name} must be positive, got {value}")
 
 
+def _replacement(instance, attribute, value) -> None:
+    """A built-in policy, or a user-written `ReplacementPolicy` subclass (the class itself)."""
+    if isinstance(value, Replacement):
+        return
+    if isinstance(value, type) and issubclass(value, ReplacementPolicy):
+        if value is ReplacementPolicy:
+            raise ValueError("replacement: subclass ReplacementPolicy, do not use it as it is")
+        return
+    hint = " (give the class, not an instance)" if isinstance(value, ReplacementPolicy) else ""
+    raise ValueError(
+        f"replacement must be a Replacement or a ReplacementPolicy subclass, got {value!r}{hint}"
+    )
+
+
 MAX_CACHE_LINES = 2**22  # 256 MiB of 64 B lines; the cache model keeps arrays per line
 
 
@@ -64,7 +80,9 @@ class CacheLevel:
     line_bytes: int = field(validator=_power_of_two)
     ways: int = field(validator=_positive)
     share_bytes: int = field(validator=_positive)
-    replacement: Replacement = Replacement.LRU
+    replacement: Replacement | type[ReplacementPolicy] = field(
+        default=Replacement.LRU, validator=_replacement
+    )
     write_policy: WritePolicy = WritePolicy.WRITE_BACK
     latency_cycles: float = 1.0
     bytes_per_cycle: float = field(default=64.0, validator=_positive)

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from sim.cache import FastHierarchy, ReferenceHierarchy, make_hierarchy
 from sim.cache.kernel import NIBBLE_WAYS, clean_level, run_level
 from sim.hw.model import CacheLevel, Replacement
-from tests.strategies import cache_levels, crowded_traces, traces
+from sim.testing import cache_levels, crowded_traces, traces
 
 KERNEL = settings(max_examples=100, deadline=None)
 
@@ -18,9 +18,7 @@ KERNEL = settings(max_examples=100, deadline=None)
 @given(
     data=st.data(),
     level=cache_levels(
-        ways=st.integers(NIBBLE_WAYS + 1, 24),
-        replacement=st.sampled_from([Replacement.LRU, Replacement.FIFO]),
-        max_sets=2,
+        ways=st.integers(NIBBLE_WAYS + 1, 24), policy=st.sampled_from(["lru", "fifo"]), max_sets=2
     ),
 )
 def test_sets_wider_than_the_nibble_order_agree_with_the_reference(data, level):
@@ -35,7 +33,7 @@ def test_sets_wider_than_the_nibble_order_agree_with_the_reference(data, level):
 def test_a_trace_in_pieces_counts_as_the_whole(level, trace, pieces):
     whole, split = make_hierarchy([level]), make_hierarchy([level])
     total = whole.run(*trace)
-    bounds = np.linspace(0, len(trace[0]), pieces + 1).astype(int)
+    bounds = np.linspace(0, len(trace.addresses), pieces + 1).astype(int)
     parts = [split.run(*(a[lo:hi] for a in trace)) for lo, hi in zip(bounds, bounds[1:])]
     assert sum(parts[1:], parts[0]) == total
     assert whole.contents() == split.contents()

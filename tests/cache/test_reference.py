@@ -176,7 +176,7 @@ def test_share_is_a_way_partition(engine):
 
 
 def test_pi3_l2_share_keeps_all_sets_and_four_ways():
-    l1, l2 = load_hardware("pi3").caches
+    l1, l2 = load_hardware("pi3").with_units(1).with_share(128 * 1024).caches
     assert (l2.sets, l2.share_ways) == (512, 4)
     contents = make_hierarchy([l1, l2]).contents()[1]
     assert len(contents) == 512 and {len(ways) for ways in contents} == {4}

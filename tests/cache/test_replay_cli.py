@@ -43,14 +43,14 @@ def test_table_and_json_file(capsys, write_file, tmp_path):
     assert json.loads(out_path.read_text())["levels"][1]["name"] == "L2"
 
 
-def test_hardware_hierarchy_with_a_share(capsys, tmp_path):
+def test_hardware_hierarchy_is_what_one_core_sees(capsys, tmp_path):
     path = tmp_path / "t.npy"
     np.save(path, np.array([[k * LINE, k % 2] for k in range(600)], dtype=np.uint64))
     code, out, _ = run_cli(capsys, "replay", path, "--hw", "pi3", "--json", "-")
     assert code == 0
     data = json.loads(out)
     l2 = data["hierarchy"][1]
-    assert (l2["sets"], l2["share_ways"], l2["share_bytes"]) == (512, 4, 128 * 1024)
+    assert (l2["sets"], l2["share_ways"], l2["share_bytes"]) == (512, 16, 512 * 1024)
     assert data["dram_read_bytes"] == 600 * LINE  # every line once, no line is read twice
     assert data["dram_write_bytes"] == 300 * LINE  # every line written, each once
 

@@ -1,0 +1,47 @@
+"""docs/testing-caches.md's Python blocks run, in order, each on its own: every `test_*`
+function a block defines is called. A block whose next block is a ```text block must fail,
+and what hypothesis reports (the exception, then its notes) must be that text, exactly."""
+
+import linecache
+import re
+
+import pytest
+
+from tests.conftest import ROOT
+
+PAGE = "docs/testing-caches.md"
+# A Python block, and the ```text block that follows it before any other block, if there is one.
+BLOCK = re.compile(r"```python\n(.*?)```\n(?:(?:(?!```).)*```text\n(.*?)```\n)?", flags=re.S)
+BLOCKS = BLOCK.findall((ROOT / PAGE).read_text())
+
+
+def _run(number: int, code: str) -> dict:
+    """Exec the block as a file named after it would be, so that hypothesis sees the same
+    source (its derandomized seed hashes the test's source) as a user who saved the block."""
+    filename = f"<{PAGE} block {number}>"
+    linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
+    namespace = {"__name__": "test_policy"}  # as if saved as test_policy.py
+    exec(compile(code, filename, "exec"), namespace)
+    return namespace
+
+
+def _report(error: BaseException) -> str:
+    return "\n".join([f"{type(error).__name__}: {error}", *getattr(error, "__notes__", [])])
+
+
+def test_the_page_has_its_blocks():
+    assert len(BLOCKS) == 4
+    assert sum(1 for _, shown in BLOCKS if shown) == 2
+
+
+@pytest.mark.parametrize("number", range(len(BLOCKS)), ids=lambda n: f"block {n + 1}")
+def test_a_block_runs_and_prints_what_the_page_shows(number):
+    code, shown = BLOCKS[number]
+    tests = [f for name, f in _run(number + 1, code).items() if name.startswith("test_")]
+    for test in tests:
+        if not shown:
+            test()
+            continue
+        with pytest.raises(Exception) as failure:
+            test()
+        assert _report(failure.value) == shown.rstrip("\n")
