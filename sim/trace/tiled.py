@@ -13,6 +13,7 @@ left, and its epilogue), traced by the ordinary generator in a schedule where:
   scratch address, and the stage's own scratch (packing, columns) comes after them: the
   intermediate never reaches the tensors' address space.
 Weights and epilogue parameters are read again by every tile, as the generators read them.
+A part (i, n) of the kernel runs its share of the tiles, each tile whole.
 """
 
 from collections.abc import Callable, Iterator
@@ -22,7 +23,7 @@ import numpy as np
 from attrs import define
 
 from sim.graph.model import Tensor
-from sim.schedule.model import Buffer, Kernel
+from sim.schedule.model import Algorithm, Buffer, Kernel
 from sim.schedule.naive import align
 from sim.schedule.tiles import TILE_SUFFIX, Region, StageTile, chain_tiles
 from sim.trace.context import Context
@@ -55,12 +56,15 @@ class Window:
 def tiled_ranges(ctx: Context, ranges_of: Callable[[Context], Iterator[Ranges]]):
     """Every tile's stages in order; `ranges_of(ctx)` traces one stage's tile."""
     stages = ctx.kernel.stages
-    for tile in chain_tiles(ctx.kernel):
+    tiles = list(chain_tiles(ctx.kernel))
+    lo, hi = ctx.share(len(tiles))
+    for tile in tiles[lo:hi]:
         buffers, windows, scratch_end = _layout(ctx, tile)
         traced = attrs.evolve(ctx.schedule, buffers=buffers, workspace_address=scratch_end)
         for stage, part in zip(stages, tile, strict=True):
             sub = Kernel(stage.name, part.ops, stage.algorithm, stage.main)
-            sub_ctx = Context.of(sub, attrs.evolve(traced, kernels=(sub,)), ctx.hw)
+            sub_schedule = attrs.evolve(traced, kernels=(sub,))
+            sub_ctx = Context.of(sub, sub_schedule, ctx.hw, allowed=Algorithm.TILED)
             for piece in ranges_of(sub_ctx):
                 yield remap(piece, windows)
 

@@ -8,6 +8,7 @@
 
 A row's windows are computed in registers from the loaded input rows (vector code shifts
 the loaded rows for each kx), so each input row a window needs is read once per output row.
+A part (i, n) of the kernel takes its share of the planes (ncnn's loop over channels).
 """
 
 from collections.abc import Callable, Iterator
@@ -55,8 +56,9 @@ def window_rows(
     read_len = np.where((iy >= 0) & (iy < h) & (col_hi >= col_lo), (col_hi - col_lo + 1) * es, 0)
     oy = np.arange(ho)[:, None]
     planes_per_piece = max(1, PIECE_RANGES // (ho * (kh + 1) + len(heads)))
-    for p0 in range(0, n * c, planes_per_piece):
-        p = np.arange(p0, min(n * c, p0 + planes_per_piece))[:, None, None]
+    lo, hi = ctx.share(n * c)
+    for p0 in range(lo, hi, planes_per_piece):
+        p = np.arange(p0, min(hi, p0 + planes_per_piece))[:, None, None]
         reads = sources(p) + (iy * w + col_lo) * es
         writes = y + (p * ho + oy) * wo * es
         rows = nest([(reads, read_len, False), (writes, np.full((1, 1), wo * es), True)], 1)

@@ -4,6 +4,8 @@ import numpy as np
 import pytest
 
 from sim.analytic.counts import flops
+from sim.hw.model import Precision
+from sim.trace.blocking import kc_max
 from sim.trace.stream import MAX_TILE_LINES
 from tests.trace.util import hardware, line_bytes, lines_of, schedule, touched, trace
 
@@ -166,8 +168,9 @@ def test_tiles_are_collapsed_bounded_and_deterministic(case):
 
 
 def test_gemm_reads_back_c_only_when_k_is_blocked():
-    hw = hardware("pi3")  # kc = 256
-    for channels_in, reads_output in ((256, False), (300, True)):
+    hw = hardware("pi3")
+    deepest = kc_max(hw, Precision.FP32)  # 512: K up to this runs C in registers throughout
+    for channels_in, reads_output in ((deepest, False), (deepest + 88, True)):
         s = schedule({"x": [1, channels_in, 4, 4]}, [{"op": "conv2d", "channels": 8, "kernel": 1}])
         reads, _ = touched(trace(s, hw))
         outputs = lines_of(s, s.kernels[-1].ops[0].outputs, 64)
