@@ -117,7 +117,7 @@ def test_blocks_fit_the_share_but_a_way(shape, name, whole):
     assert b.mc % b.mr == 0 or b.mc >= m
     assert b.nc % b.nr == 0 or b.nc == n
     deepest = kc_max(hw, Precision.FP32)
-    assert min(k, deepest // 8) <= b.kc <= deepest and b.kc == -(-k // -(-k // b.kc))
+    assert min(k, deepest // 16) <= b.kc <= deepest and b.kc == -(-k // -(-k // b.kc))
     l2 = hw.caches[-1]
     budget = l2.share_bytes // l2.share_ways * (l2.share_ways - 1) // 4
     resident = b.mc * b.kc + b.kc * b.nr + (b.mc + b.kc) * b.nc * (k > b.kc)
