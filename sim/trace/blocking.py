@@ -107,23 +107,41 @@ def kc_max(hw: Hardware, precision: Precision) -> int:
     return max(1, max(1, l1.share_ways - 1) * _way_bytes(l1) // (nr * precision.bytes))
 
 
+@define(frozen=True)
+class Sources:
+    """What loading A and B once reads: their source tensors' bytes (an implicit im2col
+    reads the input, smaller than k x n), and for a conv's B the halo: each block of B
+    columns (output pixels, `row` to an output row) reads `halo` more input rows per
+    output row it covers (kernel extent - stride, over the stride). A packed B is packed
+    again for every block of M rows."""
+
+    a_bytes: int
+    b_bytes: int
+    row: int = 0
+    halo: float = 0.0
+    packed: bool = True  # B is packed from its source, micro-panel by micro-panel
+
+    def b_cost(self, reads: int, nc: int) -> float:
+        if reads == 1 or not self.row:
+            return self.b_bytes * reads
+        return self.b_bytes * reads * (1 + self.halo / max(1.0, nc / self.row))
+
+
 def gemm_blocking(
-    hw: Hardware, precision: Precision, shape: tuple[int, int, int], source_bytes=(0, 0)
+    hw: Hardware, precision: Precision, shape: tuple[int, int, int], sources: Sources
 ) -> Blocking:
-    """The blocking of C (m x n) += A (m x k) x B (k x n); `source_bytes` are the bytes
-    read to load A and B once (their source tensors, which an implicit im2col makes
-    smaller than k x n)."""
+    """The blocking of C (m x n) += A (m x k) x B (k x n) (module docstring)."""
     mr, nr = register_tile(hw, precision)
     spills = spill_accesses_per_step(hw, precision)
     if not hw.caches:
         return Blocking(mr, nr, UNBLOCKED, UNBLOCKED, UNBLOCKED, spills)
     outer = hw.caches[-1]
     budget = max(1, outer.share_ways - 1) * _way_bytes(outer) // precision.bytes
-    rmw_weight = hw.dram.bandwidth_bytes_per_s / (outer.bytes_per_cycle * hw.core.clock_hz)
+    l2_weight = hw.dram.bandwidth_bytes_per_s / (outer.bytes_per_cycle * hw.core.clock_hz)
     mc, kc, nc = _plan(
-        (mr, nr, kc_max(hw, precision), budget, precision.bytes, rmw_weight),
+        (mr, nr, kc_max(hw, precision), budget, precision.bytes, l2_weight),
         tuple(shape),
-        tuple(source_bytes),
+        sources,
     )
     return Blocking(mr, nr, mc, kc, nc, spills)
 
@@ -146,10 +164,9 @@ def _even(count: int, most: int) -> int:
 
 
 @functools.lru_cache(maxsize=4096)
-def _plan(machine, shape, source_bytes) -> tuple[int, int, int]:
-    mr, nr, deepest, budget, es, rmw_weight = machine
+def _plan(machine, shape, sources: Sources) -> tuple[int, int, int]:
+    mr, nr, deepest, budget, es, l2_weight = machine
     m, k, n = shape
-    a_bytes, b_bytes = source_bytes
     depths = {_even(k, max(1, deepest >> i)) for i in range(KC_SPLITS)}
     best = None
     for kc in sorted(depths):
@@ -161,11 +178,13 @@ def _plan(machine, shape, source_bytes) -> tuple[int, int, int]:
                 continue
             widest = max(nr, rest // (mc + kc) // nr * nr) if split else n
             nc = _splits(n, widest, nr)[0] if widest < n else n
-            c_block = mc * nc if split else 0
+            c_block = mc * nc
             a_reads = 1 if nc >= n or mc * k + k * nc + c_block <= budget else -(-n // nc)
             b_reads = 1 if mc >= m or k * n + mc * k + c_block <= budget else -(-m // mc)
-            rmw = (k_blocks - 1) * 2 * m * n * es * rmw_weight
-            cost = a_bytes * a_reads + b_bytes * b_reads + rmw
+            packing = -(-m // mc) * 2 * k * n if sources.packed else 0
+            on_chip = (k_blocks - 1) * 2 * m * n + packing
+            cost = sources.a_bytes * a_reads + sources.b_cost(b_reads, nc)
+            cost += on_chip * es * l2_weight
             key = (cost, -kc, -mc, -nc)
             if best is None or key < best[0]:
                 best = (key, (mc, kc, nc))

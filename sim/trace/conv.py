@@ -27,7 +27,7 @@ import numpy as np
 from attrs import define
 
 from sim.graph.model import Op
-from sim.trace.blocking import gemm_blocking
+from sim.trace.blocking import Sources, gemm_blocking
 from sim.trace.context import Context
 from sim.trace.fused import gate
 from sim.trace.gemm import Gemm, Im2col, Operand, gemm_ranges
@@ -88,6 +88,13 @@ def _addresses(op: Op, ctx: Context):
     return x, y, w, bias
 
 
+def _sources(s: _Shape, es: int) -> Sources:
+    """The weights and the input of one group, with the input rows a band re-reads."""
+    extent = s.dh * (s.kh - 1) + 1
+    halo = max(0, extent - s.sh) / s.sh
+    return Sources(s.cout_g * s.k * es, s.cin_g * s.h * s.w * es, s.wo, halo)
+
+
 def gemm_conv_ranges(op: Op, ctx: Context) -> Iterator[Ranges]:
     """conv2d as one GEMM per image and group, B packed from the input panel by panel."""
     s, es = _Shape.of(op), ctx.element_bytes
@@ -121,7 +128,7 @@ def gemm_conv_ranges(op: Op, ctx: Context) -> Iterator[Ranges]:
                 c=Operand(y + c_row * pixels * es, row_stride=pixels),
                 bias=None if bias is None else Operand(bias + group * s.cout_g * es, 1, 0),
                 epilogue=True,
-                source_bytes=(s.cout_g * s.k * es, s.cin_g * s.h * s.w * es),
+                sources=_sources(s, es),
             )
             if scale is not None and is_plain_pointwise(op):
                 gemm = attrs.evolve(gemm, b_scale=scale + (image * s.c_in + group * s.cin_g) * es)
@@ -131,8 +138,8 @@ def gemm_conv_ranges(op: Op, ctx: Context) -> Iterator[Ranges]:
 def direct_ranges(op: Op, ctx: Context) -> Iterator[Ranges]:
     """conv2d by the blocked direct loop nest (module docstring)."""
     s, es = _Shape.of(op), ctx.element_bytes
-    sources = (s.cout_g * s.k * es, s.cin_g * s.h * s.w * es)
-    blk = gemm_blocking(ctx.hw, ctx.schedule.precision, (s.cout_g, s.k, s.ho * s.wo), sources)
+    shape = (s.cout_g, s.k, s.ho * s.wo)
+    blk = gemm_blocking(ctx.hw, ctx.schedule.precision, shape, _sources(s, es))
     band = max(1, min(s.ho, blk.nc // s.wo))
     channels = max(1, min(s.cin_g, blk.kc // (s.kh * s.kw)))
     lo, hi = ctx.share(s.cout_g, blk.mr)

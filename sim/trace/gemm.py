@@ -36,7 +36,7 @@ import numpy as np
 from attrs import define
 
 from sim.schedule.naive import align
-from sim.trace.blocking import Blocking, gemm_blocking
+from sim.trace.blocking import Blocking, Sources, gemm_blocking
 from sim.trace.context import Context
 from sim.trace.stream import PIECE_RANGES, Ranges, interleave, nest, slots, steps
 
@@ -84,14 +84,14 @@ class Gemm:
     bias: Operand | None = None  # added at the last K block, while C is in registers
     epilogue: bool = False  # C is the kernel's output: run its epilogue (fused.py) there
     b_scale: int | None = None  # address of a per-row scale of B, applied while packing B
-    source_bytes: tuple[int, int] = (0, 0)  # bytes of A's and B's sources (blocking.py)
+    sources: Sources | None = None  # what loading A and B reads (blocking.py); None: k x n
 
 
 def blocking_of(ctx: Context, gemm: Gemm) -> Blocking:
     es = ctx.element_bytes
-    sources = gemm.source_bytes
-    if sources == (0, 0):
-        sources = (gemm.m * gemm.k * es, gemm.k * gemm.n * es)
+    sources = gemm.sources or Sources(
+        gemm.m * gemm.k * es, gemm.k * gemm.n * es, packed=not gemm.b.prepacked
+    )
     return gemm_blocking(ctx.hw, ctx.schedule.precision, (gemm.m, gemm.k, gemm.n), sources)
 
 

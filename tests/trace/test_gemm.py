@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from sim.hw.model import Precision
 from sim.trace import register_tile
-from sim.trace.blocking import gemm_blocking, kc_max, tile_registers
+from sim.trace.blocking import Sources, gemm_blocking, kc_max, tile_registers
 from tests.trace.util import hardware, schedule, trace, with_registers
 
 
@@ -95,7 +95,7 @@ def _whole_l2(hw):
 
 def test_winograd_gemm_keeps_u_in_the_whole_l2_and_splits_k_in_the_share():
     """conv3x3_256 by F(4x4,3x3): 36 GEMMs of 256 x 256 x 196 (U[xi] 256 KiB, V[xi] 196 KiB)."""
-    shape, sources = (256, 256, 196), (256 * 256 * 4, 256 * 196 * 4)
+    shape, sources = (256, 256, 196), Sources(256 * 256 * 4, 256 * 196 * 4)
     whole = gemm_blocking(_whole_l2(hardware("pi3")), Precision.FP32, shape, sources)
     assert (whole.mc, whole.kc, whole.nc) == (256, 256, 196)  # one block: U read once
     share = gemm_blocking(hardware("pi3"), Precision.FP32, shape, sources)
@@ -113,7 +113,7 @@ def test_blocks_fit_the_share_but_a_way(shape, name, whole):
     way, unless even the smallest block does not fit."""
     hw = _whole_l2(hardware(name)) if whole else hardware(name)
     m, k, n = shape
-    b = gemm_blocking(hw, Precision.FP32, shape, (m * k * 4, k * n * 4))
+    b = gemm_blocking(hw, Precision.FP32, shape, Sources(m * k * 4, k * n * 4))
     assert b.mc % b.mr == 0 or b.mc >= m
     assert b.nc % b.nr == 0 or b.nc == n
     deepest = kc_max(hw, Precision.FP32)
