@@ -139,7 +139,7 @@ def gemm_blocking(
     budget = max(1, outer.share_ways - 1) * _way_bytes(outer) // precision.bytes
     l2_weight = hw.dram.bandwidth_bytes_per_s / (outer.bytes_per_cycle * hw.core.clock_hz)
     mc, kc, nc = _plan(
-        (mr, nr, kc_max(hw, precision), budget, precision.bytes, l2_weight),
+        (mr, nr, _lanes(hw, precision), kc_max(hw, precision), budget, precision.bytes, l2_weight),
         tuple(shape),
         sources,
     )
@@ -158,16 +158,18 @@ def _splits(count: int, most: int, grain: int) -> list[int]:
     return sizes
 
 
-def _even(count: int, most: int) -> int:
-    """The block size of the fewest even blocks of at most `most` covering `count`."""
-    return -(-count // -(-count // most))
+def _even(count: int, most: int, grain: int) -> int:
+    """The block size of the fewest even blocks of about `most` covering `count`, rounded
+    up to `grain` unless one block covers all."""
+    size = -(-count // -(-count // most))
+    return size if size >= count else min(count, -(-size // grain) * grain)
 
 
 @functools.lru_cache(maxsize=4096)
 def _plan(machine, shape, sources: Sources) -> tuple[int, int, int]:
-    mr, nr, deepest, budget, es, l2_weight = machine
+    mr, nr, lanes, deepest, budget, es, l2_weight = machine
     m, k, n = shape
-    depths = {_even(k, max(1, deepest >> i)) for i in range(KC_SPLITS)}
+    depths = {_even(k, max(1, deepest >> i), lanes) for i in range(KC_SPLITS)}
     best = None
     for kc in sorted(depths):
         k_blocks = -(-k // kc)

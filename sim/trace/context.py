@@ -1,5 +1,15 @@
 """What every generator needs to know about one kernel: sizes, addresses and the workspace.
 
+Layout: a runtime that packs channels (ncnn on ARM: NC4HW4 when C is a multiple of 4)
+stores a feature map as groups of `lanes` channels, each group pixel-major with the lanes'
+values side by side: element (n, c, y, x) of an N x C x H x W tensor packed by P is at
+
+    ((n*C + c - c%P) * H*W + (y*W + x) * P + c%P) * element bytes,
+
+P = 1 being plain NCHW. `pack_of(tensor)` says which P a generator addresses a tensor with.
+The bytes of a tensor are the same either way, so each generator takes the layout its
+kernel runs on (docs/traces.md); tiled chains and per-channel kernels stay NCHW.
+
 Workspace layout (from `schedule.workspace_address` up): first the Winograd-transformed
 weights of every Winograd kernel of the schedule, in kernel order (model data, transformed
 once at load time, so each kernel keeps its own bytes); then the scratch region that every
@@ -14,7 +24,7 @@ from sim.hw.model import Hardware, Precision
 from sim.schedule.model import Algorithm, Buffer, Kernel, Schedule
 from sim.schedule.naive import align
 from sim.trace.fused import Epilogue, aliases, epilogue_of
-from sim.trace.runtime import conv_algorithm
+from sim.trace.runtime import Runtime, conv_algorithm, runtime_of
 
 LINE_BYTES_WITHOUT_CACHES = 64
 WINOGRAD_OUTPUT_TILE = {
@@ -71,6 +81,7 @@ class Context:
     aliases: dict[str, str]  # tensors of a fused kernel that use another tensor's bytes
     epilogue: Epilogue | None
     part: tuple[int, int] = WHOLE
+    packs: bool = False  # feature maps are packed by `lanes` channels where they divide
 
     @classmethod
     def of(
@@ -80,7 +91,9 @@ class Context:
         hw: Hardware,
         part: tuple[int, int] = WHOLE,
         allowed: tuple[str, ...] = Algorithm.ALL,
+        packs: bool | None = None,
     ) -> "Context":
+        """`packs`: None for the runtime's own layout, else whether to pack."""
         precision = schedule.precision
         cursor = schedule.workspace_address
         mine = cursor
@@ -106,6 +119,7 @@ class Context:
             aliases=alias,
             epilogue=epilogue_of(kernel, buffer),
             part=part,
+            packs=runtime_of(hw) is Runtime.NCNN if packs is None else packs,
         )
 
     def share(self, count: int, grain: int = 1) -> tuple[int, int]:
@@ -136,6 +150,13 @@ class Context:
     @property
     def register_count(self) -> int:
         return self.hw.core.registers.count
+
+    def pack_of(self, tensor: Tensor) -> int:
+        """Channels per pixel group of a feature map: `lanes` if packed, else 1."""
+        shape = tensor.shape
+        if not self.packs or len(shape) != 4 or shape[1] % self.lanes:
+            return 1
+        return self.lanes
 
     def address(self, tensor: Tensor) -> int:
         return self.schedule.buffer(self.aliases.get(tensor.name, tensor.name)).address

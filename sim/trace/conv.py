@@ -18,6 +18,10 @@ in the last K block's epilogue:
   so a band's input rows are read from the L2 once per output channel block, the weights
   of a channel block once per band, and C stays in the L2 across input channel blocks.
   The last input channel block adds the bias and runs the epilogue, as GEMM does.
+Packed layouts (context.py): a channel-packed input is read a channel group at a time by the
+GEMM's packing (ncnn's pack4 im2col, K ordered by channel group, then kernel offset, then
+lane) and C is stored as runs of nr pixels x P lanes (ncnn's pack4 output), by the GEMM and
+by the direct kernel (whose input reads keep the plain NCHW view).
 """
 
 from collections.abc import Iterator
@@ -95,6 +99,13 @@ def _sources(s: _Shape, es: int) -> Sources:
     return Sources(s.cout_g * s.k * es, s.cin_g * s.h * s.w * es, s.wo, halo)
 
 
+def _packs(op: Op, ctx: Context, s: _Shape) -> tuple[int, int]:
+    """Channel packing of the input and the output, where each group's channels fill
+    whole channel groups (context.py)."""
+    pack_in, pack_out = ctx.pack_of(op.inputs[0]), ctx.pack_of(op.outputs[0])
+    return (pack_in if s.cin_g % pack_in == 0 else 1), (pack_out if s.cout_g % pack_out == 0 else 1)
+
+
 def gemm_conv_ranges(op: Op, ctx: Context) -> Iterator[Ranges]:
     """conv2d as one GEMM per image and group, B packed from the input panel by panel."""
     s, es = _Shape.of(op), ctx.element_bytes
@@ -102,11 +113,12 @@ def gemm_conv_ranges(op: Op, ctx: Context) -> Iterator[Ranges]:
     gate_op = gate(ctx.kernel)
     scale = None if gate_op is None else ctx.address(gate_op.inputs[1])
     pixels = s.ho * s.wo
+    pack_in, pack_out = _packs(op, ctx, s)
     for image in range(s.n):
         for group in range(s.groups):
             plane = x + (image * s.c_in + group * s.cin_g) * s.h * s.w * es
             if is_plain_pointwise(op):
-                b = Operand(plane, row_stride=s.h * s.w)
+                b = Operand(plane, row_stride=s.h * s.w, pack=pack_in)
             else:
                 b = Im2col(
                     plane,
@@ -117,6 +129,7 @@ def gemm_conv_ranges(op: Op, ctx: Context) -> Iterator[Ranges]:
                     (s.dh, s.dw),
                     (s.pt, s.pl),
                     s.wo,
+                    pack=pack_in,
                 )
             c_row = image * s.c_out + group * s.cout_g
             gemm = Gemm(
@@ -125,7 +138,7 @@ def gemm_conv_ranges(op: Op, ctx: Context) -> Iterator[Ranges]:
                 n=pixels,
                 a=Operand(w + group * s.cout_g * s.k * es, prepacked=True),
                 b=b,
-                c=Operand(y + c_row * pixels * es, row_stride=pixels),
+                c=Operand(y + c_row * pixels * es, row_stride=pixels, pack=pack_out),
                 bias=None if bias is None else Operand(bias + group * s.cout_g * es, 1, 0),
                 epilogue=True,
                 sources=_sources(s, es),
@@ -143,6 +156,7 @@ def direct_ranges(op: Op, ctx: Context) -> Iterator[Ranges]:
     band = max(1, min(s.ho, blk.nc // s.wo))
     channels = max(1, min(s.cin_g, blk.kc // (s.kh * s.kw)))
     lo, hi = ctx.share(s.cout_g, blk.mr)
+    pack = _packs(op, ctx, s)[1]
     for image in range(s.n):
         for group in range(s.groups):
             for ocb in range(lo, hi, blk.mc):
@@ -152,13 +166,15 @@ def direct_ranges(op: Op, ctx: Context) -> Iterator[Ranges]:
                             where = (image, group, ob, min(blk.mr, hi - ob))
                             rows = (oy0, min(s.ho, oy0 + band))
                             inputs = (ic0, min(s.cin_g, ic0 + channels))
-                            yield from _direct_block(op, ctx, s, blk, where, rows, inputs)
+                            block = (rows, inputs, pack)
+                            yield from _direct_block(op, ctx, s, blk, where, block)
 
 
-def _direct_block(op, ctx, s: _Shape, blk, where, rows, inputs) -> Iterator[Ranges]:
+def _direct_block(op, ctx, s: _Shape, blk, where, block) -> Iterator[Ranges]:
     """Output channels ob..ob+mr_e, output rows `rows`, input channels `inputs` of one
-    image and group; axes (oy, ox block, slot)."""
+    image and group, the output packed by `pack`; axes (oy, ox block, slot)."""
     image, group, ob, mr_e = where
+    rows, inputs, pack = block
     es = ctx.element_bytes
     x, y, w, bias = _addresses(op, ctx)
     first, last = inputs[0] == 0, inputs[1] == s.cin_g
@@ -169,7 +185,7 @@ def _direct_block(op, ctx, s: _Shape, blk, where, rows, inputs) -> Iterator[Rang
     ic, ky = np.divmod(np.arange(inputs[0] * s.kh, inputs[1] * s.kh), s.kh)
     w_start = w + (group * s.cout_g * s.k + ob * s.k + mr_e * (ic * s.kh + ky) * s.kw) * es
     x_plane = x + (image * s.c_in + group * s.cin_g + ic) * s.h * s.w * es
-    out_channel = image * s.c_out + group * s.cout_g + ob + np.arange(mr_e)
+    out_channel = image * s.c_out + group * s.cout_g + ob + np.arange(0, mr_e, pack)
     epilogue = ctx.epilogue if last else None
     head = []
     if bias is not None and last:
@@ -182,8 +198,8 @@ def _direct_block(op, ctx, s: _Shape, blk, where, rows, inputs) -> Iterator[Rang
         valid = (iy >= 0) & (iy < s.h) & (col_hi >= col_lo)
         x_start = x_plane + (iy * s.w + col_lo) * es
         x_len = np.where(valid, (col_hi - col_lo + 1) * es, 0)
-        out = y + ((out_channel * s.ho + oy) * s.wo + ox0) * es
-        out_len = np.broadcast_to(nr_e * es, out.shape)
+        out = y + (out_channel * s.ho * s.wo + (oy * s.wo + ox0) * pack) * es
+        out_len = np.broadcast_to(nr_e * pack * es, out.shape)
         parts = [] if first else [(out, out_len, False)]
         parts += [*head, (interleave(w_start, x_start), interleave(mr_e * s.kw * es, x_len), False)]
         if epilogue is not None:

@@ -27,7 +27,8 @@ they occupy exactly the bytes of the weight tensor.
 
 A part (i, n) of the GEMM (context.py) runs the rows of M of its share, in whole micro-panels
 (ncnn and BLIS parallelise the loop over M blocks); when M has fewer micro-panels than there
-are parts, the columns of N instead.
+are parts, the columns of N instead. Its blocks are the whole kernel's blocks cut to its
+share, and it packs A where the whole kernel would.
 """
 
 from collections.abc import Iterator
@@ -44,7 +45,9 @@ from sim.trace.stream import PIECE_RANGES, Ranges, interleave, nest, slots, step
 @define(frozen=True)
 class Operand:
     """Element (i, j) at address + (i * row_stride + j * col_stride) * element bytes; if
-    `prepacked`, the matrix is laid out offline in micro-panel order from `address`. A C
+    `prepacked`, the matrix is laid out offline in micro-panel order from `address`. With
+    `pack` P, rows come in groups of P side by side (a channel-packed feature map): (i, j)
+    at address + ((i - i%P) * row_stride + j*P + i%P) * element bytes. A C
     with `tiles` is stored micro-tile by micro-tile instead (ncnn's tile of the Winograd
     products): the mr' x nr' tile at rows i.. and columns j.. (multiples of mr and nr) is
     one contiguous row-major run at address + (i * row_stride + j * mr') * element bytes."""
@@ -54,6 +57,7 @@ class Operand:
     col_stride: int = 1
     prepacked: bool = False
     tiles: bool = False
+    pack: int = 1  # rows packed by this many (context.py): row i at its group's row, lane i%P
 
 
 @define(frozen=True)
@@ -71,6 +75,7 @@ class Im2col:
     pads: tuple[int, int]  # top, left
     wo: int
     prepacked: bool = False
+    pack: int = 1  # the input's channels are packed by this many; k = ((c//P, ky, kx), c%P)
 
 
 @define(frozen=True)
@@ -103,16 +108,18 @@ def gemm_ranges(ctx: Context, gemm: Gemm, scratch: int) -> Iterator[Ranges]:
     (row_lo, row_hi), (col_lo, col_hi) = _part(ctx, gemm, blk)
     b_panel = scratch
     a_block = scratch + align(min(blk.kc, gemm.k) * blk.nr * es)
-    for ic in range(row_lo, row_hi, blk.mc):
-        m_cur = min(blk.mc, row_hi - ic)
-        for jc in range(col_lo, col_hi, blk.nc):
-            n_cur = min(blk.nc, col_hi - jc)
+    for ic0 in range(0, gemm.m, blk.mc):
+        ic, m_cur = max(ic0, row_lo), min(ic0 + blk.mc, row_hi) - max(ic0, row_lo)
+        for jc0 in range(0, gemm.n, blk.nc):
+            jc, n_cur = max(jc0, col_lo), min(jc0 + blk.nc, col_hi) - max(jc0, col_lo)
+            if m_cur <= 0 or n_cur <= 0:
+                continue
             for pc in range(0, gemm.k, blk.kc):
                 k_cur = min(blk.kc, gemm.k - pc)
                 if gemm.a.prepacked:
                     a_base = gemm.a.address + (pc * gemm.m + ic * k_cur) * es
-                else:
-                    a_base = a_block
+                else:  # where the whole kernel packs these rows of its block
+                    a_base = a_block + (ic - ic0) * k_cur * es
                     yield from pack(ctx, gemm.a, "a", ic, m_cur, pc, k_cur, blk.mr, a_base)
                 if gemm.b_scale is not None:
                     flops = k_cur * n_cur if ic == 0 else 0
@@ -174,33 +181,36 @@ def pack(ctx: Context, src: Operand, which: str, r0, r_count, k0, k_count, width
 
 def _pack_b(ctx: Context, b, pc: int, k_cur: int, cols, widths, dst: int):
     """Packing of the B micro-panels starting at columns `cols` (of `widths`), each into
-    `dst`: one part (starts, lengths, writes), one row of slots per micro-panel."""
-    es = ctx.element_bytes
-    k = np.arange(pc, pc + k_cur)[None, :, None]
+    `dst`: one part (starts, lengths, writes), one row of slots per micro-panel. A packed
+    source is read a channel group at a time: P rows of B from one run of P x width."""
+    es, lanes = ctx.element_bytes, b.pack
+    k = np.arange(pc, pc + k_cur, lanes)[None, :, None]
     cols, widths = cols[:, None, None], widths[:, None, None]
-    writes = (dst + (k - pc) * widths * es, widths * es, True)
+    writes = (dst + (k - pc) * widths * es, lanes * widths * es, True)
     if isinstance(b, Operand):
-        reads = (b.address + (k * b.row_stride + cols) * es, widths * es, False)
+        reads = (b.address + (k * b.row_stride + cols * lanes) * es, lanes * widths * es, False)
     else:
-        reads = _im2col_reads(ctx, b, k, cols, widths)
+        reads = _im2col_reads(ctx, b, k // lanes, cols, widths)
     return nest([reads, writes], 1)
 
 
 def _im2col_reads(ctx: Context, b: Im2col, k, cols, widths):
-    """Reads of the input spans B[k][cols..cols+width] covers: axes (panel, k, output row)."""
-    es = ctx.element_bytes
+    """Reads of the input spans B[k][cols..cols+width] covers, k counting channel groups:
+    axes (panel, k, output row)."""
+    es, lanes = ctx.element_bytes, b.pack
     (kh, kw), (sh, sw), (dh, dw), (pt, pl) = b.kernel, b.stride, b.dilation, b.pads
     rows_spanned = (int(widths.max()) - 1) // b.wo + 2
     oy = cols // b.wo + np.arange(rows_spanned)  # (panel, 1, row)
     lo = np.maximum(cols, oy * b.wo) - oy * b.wo
     hi = np.minimum(cols + widths, (oy + 1) * b.wo) - oy * b.wo - 1
-    channel, ky, kx = k // (kh * kw), k // kw % kh, k % kw
+    channel, ky, kx = k // (kh * kw) * lanes, k // kw % kh, k % kw
     iy = oy * sh + ky * dh - pt
     ox_lo = np.maximum(lo, -(-(pl - kx * dw) // sw))
     ox_hi = np.minimum(hi, (b.w - 1 + pl - kx * dw) // sw)
-    start = b.address + ((channel * b.h + iy) * b.w + ox_lo * sw + kx * dw - pl) * es
+    pixel = iy * b.w + ox_lo * sw + kx * dw - pl
+    start = b.address + (channel * b.h * b.w + pixel * lanes) * es
     valid = (iy >= 0) & (iy < b.h) & (ox_hi >= ox_lo)
-    return start, np.where(valid, ((ox_hi - ox_lo) * sw + 1) * es, 0), False
+    return start, np.where(valid, ((ox_hi - ox_lo) * sw + 1) * lanes * es, 0), False
 
 
 def _micro_kernels(ctx, gemm: Gemm, blk: Blocking, block, a_base, b_panel) -> Iterator[Ranges]:
@@ -215,7 +225,7 @@ def _micro_kernels(ctx, gemm: Gemm, blk: Blocking, block, a_base, b_panel) -> It
     k_len = np.minimum(unroll, k_cur - k0)
     mr_i = mr_e[None, :, None]
     a_k = (a_base + i_first * k_cur * es)[None, :, None] + k0 * mr_i * es
-    r = np.arange(blk.mr)
+    r = np.arange(0, blk.mr, gemm.c.pack)  # each row, or each group of packed rows
     rows = ic + i_first[None, :, None] + r
     c_len_ir = r < mr_i
     last = pc + k_cur == gemm.k
@@ -238,8 +248,9 @@ def _micro_kernels(ctx, gemm: Gemm, blk: Blocking, block, a_base, b_panel) -> It
             c_start = gemm.c.address + (rows[..., :1] * gemm.c.row_stride + (jc + jf) * mr_i) * es
             c_len = mr_i * nr_j * es
         else:
-            c_start = gemm.c.address + (rows * gemm.c.row_stride + jc + jf) * es
-            c_len = np.where(c_len_ir, nr_j * es, 0)
+            lanes = gemm.c.pack
+            c_start = gemm.c.address + (rows * gemm.c.row_stride + (jc + jf) * lanes) * es
+            c_len = np.where(c_len_ir, nr_j * lanes * es, 0)
         parts = [(c_start, c_len, False)] if pc > 0 else []
         parts.append((ab, ab_len, False))
         if bias is not None:

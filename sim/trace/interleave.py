@@ -74,4 +74,5 @@ def interleaved_ranges(ctx: Context, ranges_of: Callable[[Context], Iterator[Ran
             Kernel(pool_stage.name, (pool,)),
             Kernel(dw_stage.name, tuple(ops), dw_stage.algorithm),
         ):
-            yield from ranges_of(Context.of(sub, attrs.evolve(traced, kernels=(sub,)), ctx.hw))
+            sub_schedule = attrs.evolve(traced, kernels=(sub,))
+            yield from ranges_of(Context.of(sub, sub_schedule, ctx.hw, packs=False))

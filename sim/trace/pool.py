@@ -34,7 +34,8 @@ def pool_ranges(op: Op, ctx: Context) -> Iterator[Ranges]:
         return x + p * h * w * es
 
     shape = op.outputs[0].shape
-    yield from window_rows(ctx, window, (h, w), shape, sources, y, (), per_output * wo)
+    pack = ctx.pack_of(op.inputs[0])
+    yield from window_rows(ctx, window, (h, w), shape, sources, y, (), per_output * wo, pack)
 
 
 def global_pool(ctx: Context, x: int, y: int, planes: int, plane: int) -> Iterator[Ranges]:

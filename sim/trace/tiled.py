@@ -64,7 +64,7 @@ def tiled_ranges(ctx: Context, ranges_of: Callable[[Context], Iterator[Ranges]])
         for stage, part in zip(stages, tile, strict=True):
             sub = Kernel(stage.name, part.ops, stage.algorithm, stage.main)
             sub_schedule = attrs.evolve(traced, kernels=(sub,))
-            sub_ctx = Context.of(sub, sub_schedule, ctx.hw, allowed=Algorithm.TILED)
+            sub_ctx = Context.of(sub, sub_schedule, ctx.hw, allowed=Algorithm.TILED, packs=False)
             for piece in ranges_of(sub_ctx):
                 yield remap(piece, windows)
 

@@ -124,8 +124,9 @@ def winograd_ranges(op: Op, ctx: Context) -> Iterator[Ranges]:
 
 def _input_transform(ctx, op, geometry, x_image, v) -> Iterator[Ranges]:
     """For each chunk of input channels (this part's), for each B micro-panel of tiles:
-    read the t input rows of each tile row the panel covers, write the panel's chunk of
-    V[xi] for every xi: one contiguous run of chunk x panel width elements each."""
+    read the t input rows of each tile row the panel covers (a channel group at a time if
+    the input is packed), write the panel's chunk of V[xi] for every xi: one contiguous
+    run of chunk x panel width elements each."""
     m, tiles_h, tiles_w, blk = geometry
     t, es = m + 2, ctx.element_bytes
     _, c_in, h, w = op.inputs[0].shape
@@ -139,17 +140,19 @@ def _input_transform(ctx, op, geometry, x_image, v) -> Iterator[Ranges]:
     iy = row[..., None] * m - pt + np.arange(t)  # (panel, row, t)
     inside = (hi >= lo) & (row < tiles_h) & (col_hi >= col_lo)
     valid = inside[..., None] & (iy >= 0) & (iy < h)
-    read_len = np.where(valid, (col_hi - col_lo + 1)[..., None] * es, 0)[:, None]
+    lanes = ctx.pack_of(op.inputs[0])
+    read_len = np.where(valid, (col_hi - col_lo + 1)[..., None] * lanes * es, 0)[:, None]
     xi = np.arange(t * t)
-    chunk = ctx.line_bytes // math.gcd(ctx.line_bytes, blk.nr * es)
+    chunk = math.lcm(ctx.line_bytes // math.gcd(ctx.line_bytes, blk.nr * es), lanes)
     c_lo, c_hi = ctx.share(c_in, chunk)
     per_tile = transform_flops(m)[0]
     for c0 in range(c_lo, c_hi, chunk):
         pc = c0 // blk.kc * blk.kc
         k_cur = min(blk.kc, c_in - pc)
         c1 = min(c_hi, c0 + chunk, pc + k_cur)
-        c = np.arange(c0, c1)[None, :, None, None]
-        reads = x_image + ((c * h + iy[:, None]) * w + col_lo[:, None, :, None]) * es
+        c = np.arange(c0, c1, lanes)[None, :, None, None]
+        pixel = iy[:, None] * w + col_lo[:, None, :, None]
+        reads = x_image + (c * h * w + pixel * lanes) * es
         panel = pc * tiles + first[:, None] * k_cur + (c0 - pc) * width[:, None]
         writes = v + (xi * c_in * tiles + panel) * es
         parts = [
@@ -162,7 +165,7 @@ def _input_transform(ctx, op, geometry, x_image, v) -> Iterator[Ranges]:
 def _output_transform(ctx, op, geometry, products, y_image, bias) -> Iterator[Ranges]:
     """For each block of mr output channels (this part's), for each tile row: read the
     row's tiles of M[xi] for every xi from the GEMM's micro-tiles, [read the bias], write
-    the m output rows of each channel."""
+    the m output rows of each channel (of each channel group if the output is packed)."""
     m, tiles_h, tiles_w, blk = geometry
     t, es = m + 2, ctx.element_bytes
     _, c_out, ho, wo = op.outputs[0].shape
@@ -186,8 +189,10 @@ def _output_transform(ctx, op, geometry, products, y_image, bias) -> Iterator[Ra
         parts = [nest([(reads, read_len, False)], 1)]
         if bias is not None:
             parts.append((np.full((tiles_h, 1), bias + oc0 * es), mr_e * es, False))
-        channel = oc0 + oc[:, None]
-        parts.append(nest([(y_image + ((channel * ho + oy) * wo) * es, out_len, True)], 1))
+        lanes = ctx.pack_of(op.outputs[0])
+        channel = oc0 + np.arange(0, mr_e, lanes)[:, None]
+        writes = y_image + (channel * ho * wo + oy * wo * lanes) * es
+        parts.append(nest([(writes, out_len * lanes, True)], 1))
         yield steps(per_tile * mr_e * tiles, parts)
 
 

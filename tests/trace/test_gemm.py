@@ -23,9 +23,10 @@ def test_pointwise_conv_line_sequence_by_hand():
     """C (4 x 8) = W (4 x 4) x X (4 x 8): a 1x1 conv, 4 -> 4 channels, over 1 x 8 pixels.
 
     Placement (128-B aligned): X at 0 (128 B), W at 128 (64 B), Y at 256, workspace at 384.
-    Per 4-column micro-panel of X: pack it into the one B micro-panel buffer at 384 (per k:
-    read 4 elements, write 4), then per k read the pre-packed W column and the packed X row,
-    then write the four 4-element rows of C.
+    X and Y are NC4HW4 (ncnn packs 4 channels): pixel x's four channels are the 16 B at 16x.
+    Per 4-column micro-panel p of X: pack it into the one B micro-panel buffer at 384 (read
+    the 64 B of pixels 4p..4p+3, write the 4 k rows of 4), then per k read the pre-packed W
+    column and the packed X row, then write C's 4 x 4 tile: 64 B of Y at 256 + 64p.
     """
     hw = _tiny_hw()
     assert register_tile(hw, Precision.FP32) == (4, 4)
@@ -33,11 +34,11 @@ def test_pointwise_conv_line_sequence_by_hand():
     assert s.workspace_address == 384
     expected = []
     for panel in range(2):
-        for k in range(4):
-            expected += [("r", 32 * k + 16 * panel), ("w", 384 + 16 * k)]
+        expected += [("r", 64 * panel + 16 * i) for i in range(4)]
+        expected += [("w", 384 + 16 * i) for i in range(4)]
         for k in range(4):
             expected += [("r", 128 + 16 * k), ("r", 384 + 16 * k)]
-        expected += [("w", 256 + 32 * row + 16 * panel) for row in range(4)]
+        expected += [("w", 256 + 64 * panel + 16 * i) for i in range(4)]
     tiles = trace(s, hw)
     assert len(tiles) == 1
     tile = tiles[0]
@@ -108,16 +109,17 @@ shapes = st.tuples(st.integers(1, 600), st.integers(1, 3000), st.integers(1, 400
 @given(shape=shapes, name=st.sampled_from(["pi3", "xavier", "v100"]), whole=st.booleans())
 @settings(max_examples=60, deadline=None)
 def test_blocks_fit_the_share_but_a_way(shape, name, whole):
-    """mc, nc multiples of mr, nr (or the whole M, N), kc an even split of K no deeper than
-    the L1 allows, and the blocks that must stay in the last level within its share but a
-    way, unless even the smallest block does not fit."""
+    """mc, nc multiples of mr, nr (or the whole M, N), kc a multiple of the lanes (or the
+    whole K) about as deep as the L1 allows, and the blocks that must stay in the last level
+    within its share but a way, unless even the smallest block does not fit."""
     hw = _whole_l2(hardware(name)) if whole else hardware(name)
     m, k, n = shape
     b = gemm_blocking(hw, Precision.FP32, shape, Sources(m * k * 4, k * n * 4))
     assert b.mc % b.mr == 0 or b.mc >= m
     assert b.nc % b.nr == 0 or b.nc == n
     deepest = kc_max(hw, Precision.FP32)
-    assert min(k, deepest // 16) <= b.kc <= deepest and b.kc == -(-k // -(-k // b.kc))
+    lanes = max(1, hw.core.registers.width_bytes // 4)
+    assert min(k, deepest // 16) <= b.kc <= deepest + lanes and (b.kc == k or b.kc % lanes == 0)
     l2 = hw.caches[-1]
     budget = l2.share_bytes // l2.share_ways * (l2.share_ways - 1) // 4
     resident = b.mc * b.kc + b.kc * b.nr + (b.mc + b.kc) * b.nc * (k > b.kc)
