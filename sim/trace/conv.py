@@ -162,51 +162,56 @@ def direct_ranges(op: Op, ctx: Context) -> Iterator[Ranges]:
             for ocb in range(lo, hi, blk.mc):
                 for oy0 in range(0, s.ho, band):
                     for ic0 in range(0, s.cin_g, channels):
-                        for ob in range(ocb, min(ocb + blk.mc, hi), blk.mr):
-                            where = (image, group, ob, min(blk.mr, hi - ob))
-                            rows = (oy0, min(s.ho, oy0 + band))
-                            inputs = (ic0, min(s.cin_g, ic0 + channels))
-                            block = (rows, inputs, pack)
-                            yield from _direct_block(op, ctx, s, blk, where, block)
+                        where = (image, group, ocb, min(ocb + blk.mc, hi))
+                        rows = (oy0, min(s.ho, oy0 + band))
+                        inputs = (ic0, min(s.cin_g, ic0 + channels))
+                        yield from _direct_block(op, ctx, s, blk, where, (rows, inputs, pack))
 
 
 def _direct_block(op, ctx, s: _Shape, blk, where, block) -> Iterator[Ranges]:
-    """Output channels ob..ob+mr_e, output rows `rows`, input channels `inputs` of one
-    image and group, the output packed by `pack`; axes (oy, ox block, slot)."""
-    image, group, ob, mr_e = where
+    """Output channels [oc_lo, oc_hi), output rows `rows`, input channels `inputs` of one
+    image and group, the output packed by `pack`: one step per register tile of mr
+    channels x nr pixels, channel tiles innermost so that the input rows a tile reads are
+    still in L1 for the next; axes (oy, ox block, channel tile, slot)."""
+    image, group, oc_lo, oc_hi = where
     rows, inputs, pack = block
     es = ctx.element_bytes
     x, y, w, bias = _addresses(op, ctx)
     first, last = inputs[0] == 0, inputs[1] == s.cin_g
-    ox0 = np.arange(0, s.wo, blk.nr)[:, None]
+    ob = np.arange(oc_lo, oc_hi, blk.mr)[:, None]  # (channel tile, 1)
+    mr_e = np.minimum(blk.mr, oc_hi - ob)
+    ox0 = np.arange(0, s.wo, blk.nr)[:, None, None]
     nr_e = np.minimum(blk.nr, s.wo - ox0)
     col_lo = np.maximum(0, ox0 * s.sw - s.pl)
     col_hi = np.minimum(s.w - 1, (ox0 + nr_e - 1) * s.sw + (s.kw - 1) * s.dw - s.pl)
     ic, ky = np.divmod(np.arange(inputs[0] * s.kh, inputs[1] * s.kh), s.kh)
     w_start = w + (group * s.cout_g * s.k + ob * s.k + mr_e * (ic * s.kh + ky) * s.kw) * es
     x_plane = x + (image * s.c_in + group * s.cin_g + ic) * s.h * s.w * es
-    out_channel = image * s.c_out + group * s.cout_g + ob + np.arange(0, mr_e, pack)
+    lane = np.arange(0, blk.mr, pack)
+    out_channel = image * s.c_out + group * s.cout_g + ob + lane
     epilogue = ctx.epilogue if last else None
     head = []
     if bias is not None and last:
-        head = [(np.full(1, bias + (group * s.cout_g + ob) * es), mr_e * es, False)]
-    per_tile = 2 * ic.size + (2 + len(epilogue.operands) if epilogue else 2) * mr_e + 1
-    rows_per_piece = max(1, PIECE_RANGES // (per_tile * ox0.size))
+        head = [(bias + (group * s.cout_g + ob) * es, mr_e * es, False)]
+    per_tile = 2 * ic.size + (2 + len(epilogue.operands) if epilogue else 2) * lane.size + 1
+    rows_per_piece = max(1, PIECE_RANGES // (per_tile * ox0.size * ob.size))
     for oy0 in range(rows[0], rows[1], rows_per_piece):
-        oy = np.arange(oy0, min(rows[1], oy0 + rows_per_piece))[:, None, None]
+        oy = np.arange(oy0, min(rows[1], oy0 + rows_per_piece))[:, None, None, None]
         iy = oy * s.sh + ky * s.dh - s.pt
         valid = (iy >= 0) & (iy < s.h) & (col_hi >= col_lo)
         x_start = x_plane + (iy * s.w + col_lo) * es
         x_len = np.where(valid, (col_hi - col_lo + 1) * es, 0)
         out = y + (out_channel * s.ho * s.wo + (oy * s.wo + ox0) * pack) * es
-        out_len = np.broadcast_to(nr_e * pack * es, out.shape)
+        out_len = np.broadcast_to(np.where(lane < mr_e, nr_e * pack * es, 0), out.shape)
+        operands = interleave(w_start, x_start)
+        lengths = interleave(mr_e * s.kw * es, x_len)
         parts = [] if first else [(out, out_len, False)]
-        parts += [*head, (interleave(w_start, x_start), interleave(mr_e * s.kw * es, x_len), False)]
+        parts += [*head, (operands, lengths, False)]
         if epilogue is not None:
             parts += epilogue.operand_reads(out, out_len)
         parts.append((out, out_len, True))
-        tiles = oy.shape[0] * ox0.size
-        outputs = mr_e * int(nr_e.sum()) * oy.shape[0]
+        tiles = oy.shape[0] * ox0.size * ob.size
+        outputs = int(mr_e.sum()) * int(nr_e.sum()) * oy.shape[0]
         flops = 2 * outputs * ic.size * s.kw
         if epilogue is not None:
             flops += epilogue.flops_per_element * outputs
