@@ -21,16 +21,17 @@ Cache blocking (gemm.py's loop nest: ic by mc, jc by nc, pc by kc, jr by nr, ir 
 - the A block (mc x kc, reused by every B micro-panel) and, when K is split, the C block
   (mc x nc, partial sums kept across the K blocks, with the B block kc x nc that streams
   through between two visits) live in the outermost cache's share, one way left spare:
-  mc x kc + kc x nr + [K > kc] (mc + kc) x nc <= budget elements.
-  Nothing else has to stay: on a two-level machine there is no third level for a packed B
-  panel, so B micro-panels are packed one at a time from their source (gemm.py).
-- mc, nc and kc are then chosen, among even splits of M, N and K (rounded up to mr, nr),
-  for the least DRAM traffic the blocking implies, as ncnn's get_optimal_tile_mnk sizes its
-  tiles from the L2: A's source is read once per nc block of N unless the A row block, a B
-  block and the C block fit the budget together, B's source once per mc block of M unless
-  all of B fits with the A and C blocks; each extra K block adds a read and a write of C
-  from the L2, weighed by the DRAM-to-L2 bandwidth ratio. kc is at least kc_max / 8, so C
-  tiles are loaded and stored at most once per 64 k steps on pi3.
+  mc x kc + kc x nr + [K > kc] (mc + kc) x nc <= budget elements. On a two-level machine
+  there is no third level for a packed B panel (BLIS's nc = 3072 streams it from memory),
+  so B micro-panels are packed one at a time from their source (gemm.py).
+- mc, nc and kc are chosen among even splits of M, N and K (mc, nc rounded up to mr, nr,
+  kc to the lanes, kc at least about kc_max / 8) for the least cost the blocking implies,
+  as ncnn's get_optimal_tile_mnk sizes its tiles from the L2: the DRAM bytes of A's source
+  once per nc block of N unless the A row block, a B block and the C block fit the budget
+  together, and of B's source once per mc block of M unless all of B fits with the A and C
+  blocks (a conv's input with the halo rows a block of output rows needs again); plus, at
+  the DRAM-to-L2 bandwidth ratio, the L2 bytes of each extra K block's read and write of C
+  and of each M block's packing of B. Ties go to the deeper kc, then the larger mc, nc.
 Without caches nothing is blocked.
 """
 

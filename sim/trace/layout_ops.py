@@ -112,4 +112,3 @@ def read_then_write(op: Op, ctx: Context) -> Iterator[Ranges]:
         yield from stream(ctx, tensor.elements, [(ctx.address(tensor), False)])
     for tensor in op.outputs:
         yield from stream(ctx, tensor.elements, [(ctx.address(tensor), True)])
-

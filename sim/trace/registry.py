@@ -156,4 +156,3 @@ def compute_class(kernel: Kernel, hw: Hardware, precision: Precision = Precision
         kernel = kernel.stages[-1]
     algorithm = resolved_algorithm(kernel, hw, precision, allowed)
     return method(kernel.main_op, algorithm, f"kernel {kernel.name}").class_of(kernel.main_op)
-

@@ -98,7 +98,6 @@ def _ncnn_prefers_gemm(op: Op, c_in: int, c_out: int, hw: Hardware, precision) -
             return False
         if kh == 5 and sh == 2 and (c_in < 8 or c_out < 44):
             return False
-    if c_in % 4 != 0 and c_out % 4 == 0 and square:
-        if (kh, sh) in ((3, 1), (3, 2), (7, 2)):
-            return False
+    if c_in % 4 != 0 and c_out % 4 == 0 and square and (kh, sh) in ((3, 1), (3, 2), (7, 2)):
+        return False
     return gemm

@@ -20,10 +20,10 @@ instead keeps a tile of M per 8 output channels and re-reads all of V for each (
 sizes ignore the t*t batch, convolution_3x3_winograd.h), which moves far more on a small L2.
 
 Arithmetic executed: (m+2)^2 multiply-adds per tile and channel pair instead of 9 m^2 (2.25x
-fewer for F(2x2,3x3), 4x for F(4x4,3x3), 5.06x for F(6x6,3x3)), plus the transforms. A 2-D transform applies the
-1-D one to every column, then to every row; a 1-D transform costs, per output, one add per
-extra non-zero coefficient and one multiply per coefficient other than +-1 (Lavin & Gray's
-matrices, no common subexpressions shared): 32 operations per input tile and 24 per output
+fewer for F(2x2,3x3), 4x for F(4x4,3x3), 5.06x for F(6x6,3x3)), plus the transforms. A 2-D
+transform applies the 1-D one to every column, then to every row; a 1-D transform costs,
+per output, one add per extra non-zero coefficient and one multiply per coefficient other
+than +-1 (Lavin & Gray's matrices, no common subexpressions shared): 32 operations per input tile and 24 per output
 tile for F(2x2,3x3), as in Lavin & Gray section 4.1. F(6x6,3x3) uses ncnn's matrices
 (itm and otm in convolution_3x3_winograd.h, interpolation points 0, +-1, +-2, +-1/2).
 """
@@ -155,8 +155,9 @@ def _input_transform(ctx, op, geometry, x_image, v) -> Iterator[Ranges]:
         reads = x_image + (c * h * w + pixel * lanes) * es
         panel = pc * tiles + first[:, None] * k_cur + (c0 - pc) * width[:, None]
         writes = v + (xi * c_in * tiles + panel) * es
+        lengths = np.broadcast_to(read_len, reads.shape)
         parts = [
-            (reads.reshape(first.size, -1), np.broadcast_to(read_len, reads.shape).reshape(first.size, -1), False),
+            (reads.reshape(first.size, -1), lengths.reshape(first.size, -1), False),
             (writes, (c1 - c0) * width[:, None] * es, True),
         ]
         yield steps(per_tile * (c1 - c0) * tiles, parts)

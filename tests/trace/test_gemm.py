@@ -2,7 +2,6 @@
 
 import attrs
 import numpy as np
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

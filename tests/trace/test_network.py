@@ -45,7 +45,8 @@ def test_a_kernel_whose_epilogue_is_not_elementwise_is_an_error_naming_it():
 def test_a_depthwise_conv_has_no_im2col():
     s = schedule({"x": [1, 4, 4, 4]}, [{"op": "depthwise_conv2d", "kernel": 3, "name": "dw"}])
     s = attrs.evolve(s, kernels=(attrs.evolve(s.kernels[0], algorithm=Algorithm.IM2COL),))
-    with pytest.raises(ScheduleError, match="^kernel dw: a depthwise_conv2d runs direct, not im2col"):
+    message = "^kernel dw: a depthwise_conv2d runs direct, not im2col"
+    with pytest.raises(ScheduleError, match=message):
         kernel_tiles(s.kernels[0], s, hardware("pi3"))
 
 
