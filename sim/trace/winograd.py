@@ -23,8 +23,9 @@ Arithmetic executed: (m+2)^2 multiply-adds per tile and channel pair instead of 
 fewer for F(2x2,3x3), 4x for F(4x4,3x3), 5.06x for F(6x6,3x3)), plus the transforms. A 2-D
 transform applies the 1-D one to every column, then to every row; a 1-D transform costs,
 per output, one add per extra non-zero coefficient and one multiply per coefficient other
-than +-1 (Lavin & Gray's matrices, no common subexpressions shared): 32 operations per input tile and 24 per output
-tile for F(2x2,3x3), as in Lavin & Gray section 4.1. F(6x6,3x3) uses ncnn's matrices
+than +-1 (Lavin & Gray's matrices, no common subexpressions shared): 32 operations per
+input tile and 24 per output tile for F(2x2,3x3), as in Lavin & Gray section 4.1.
+F(6x6,3x3) uses ncnn's matrices
 (itm and otm in convolution_3x3_winograd.h, interpolation points 0, +-1, +-2, +-1/2).
 """
 
