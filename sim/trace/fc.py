@@ -1,4 +1,5 @@
-"""Fully-connected layers (GEMV for one image, GEMM for a batch) and matmul (GEMM).
+"""Fully-connected layers (GEMV for one image, GEMM for a batch) and matmul (GEMM; GEMV by one
+column).
 
 GEMV y = W x (+ b), W row-major (rows x cols), streamed once; x stays in L1:
 
@@ -82,10 +83,18 @@ def gemv(
         yield steps(flops, parts, spills_per_step * chunk.size * f.shape[0])
 
 
+def is_matvec(op: Op) -> bool:
+    """A matmul by one column: BLAS runs it as a GEMV."""
+    return op.inputs[1].shape[1] == 1
+
+
 def matmul_ranges(op: Op, ctx: Context) -> Iterator[Ranges]:
-    """C = A B of two row-major inputs, both packed at run time."""
+    """C = A B of two row-major inputs, both packed at run time; by one column, a GEMV."""
     (m, k), n = op.inputs[0].shape, op.inputs[1].shape[1]
     a, b = (ctx.address(t) for t in op.inputs)
+    if is_matvec(op):
+        yield from gemv(ctx, (m, k), a, b, ctx.address(op.outputs[0]), None)
+        return
     gemm = Gemm(
         m=m,
         k=k,

@@ -34,7 +34,7 @@ from sim.trace.context import Context, resolved_algorithm
 from sim.trace.conv import direct_ranges, gemm_conv_ranges
 from sim.trace.depthwise import depthwise_ranges
 from sim.trace.elementwise import elementwise_ranges
-from sim.trace.fc import fc_ranges, matmul_ranges
+from sim.trace.fc import fc_ranges, is_matvec, matmul_ranges
 from sim.trace.layout import concat_or_split_ranges, shuffle_ranges, view_ranges
 from sim.trace.layout_ops import lrn_ranges, pad_ranges, read_then_write, transpose_ranges
 from sim.trace.pool import pool_ranges
@@ -88,6 +88,14 @@ def _fc_stores_c(op: Op) -> bool:
     return op.inputs[0].shape[0] > 1
 
 
+def _matmul_class(op: Op) -> str:
+    return "gemv" if is_matvec(op) else "gemm"
+
+
+def _matmul_stores_c(op: Op) -> bool:
+    return not is_matvec(op)
+
+
 _CONV = {
     Algorithm.IM2COL: Method(gemm_conv_ranges, "gemm", True),
     Algorithm.DIRECT: Method(direct_ranges, "direct", True),
@@ -103,7 +111,7 @@ REGISTRY: dict[OpKind, Entry] = {
         OpKind.DEPTHWISE_CONV2D, {Algorithm.DIRECT: Method(depthwise_ranges, "depthwise")}
     ),
     OpKind.FC: _entry(OpKind.FC, _one(fc_ranges, _fc_class, _fc_stores_c)),
-    OpKind.MATMUL: _entry(OpKind.MATMUL, _one(matmul_ranges, "gemm", True)),
+    OpKind.MATMUL: _entry(OpKind.MATMUL, _one(matmul_ranges, _matmul_class, _matmul_stores_c)),
     **{kind: _entry(kind, _one(pool_ranges, "pool")) for kind in POOL_KINDS},
     **{
         kind: _entry(kind, _one(elementwise_ranges, "elementwise"))
