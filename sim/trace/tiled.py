@@ -35,7 +35,8 @@ VIRTUAL_SPAN = 1 << 52  # regions are traced this far apart
 
 @define(frozen=True)
 class Window:
-    """A region traced contiguously at `virtual`, living at rows of a real NCHW tensor."""
+    """A region traced contiguously at `virtual`, living at rows of a real NCHW tensor, or of
+    a channel-packed one (context.py), whose rows are `pack` lanes wide per pixel."""
 
     virtual: int
     size_bytes: int
@@ -46,11 +47,12 @@ class Window:
     real_row_bytes: int
 
     @classmethod
-    def of(cls, virtual: int, shape, region: Region, real: Buffer, real_hw, es: int) -> "Window":
+    def of(cls, virtual: int, shape, region: Region, real: Buffer, real_hw, es: int, pack: int):
         n, c, h, w = shape
         height, width = real_hw
-        start = real.address + (region.rows[0] * width + region.cols[0]) * es
-        return cls(virtual, n * c * h * w * es, w * es, h, start, height * width * es, width * es)
+        start = real.address + (region.rows[0] * width + region.cols[0]) * pack * es
+        row = pack * es
+        return cls(virtual, n * c * h * w * es, w * row, h, start, height * width * row, width * row)
 
 
 def tiled_ranges(ctx: Context, ranges_of: Callable[[Context], Iterator[Ranges]]):
@@ -64,7 +66,7 @@ def tiled_ranges(ctx: Context, ranges_of: Callable[[Context], Iterator[Ranges]])
         for stage, part in zip(stages, tile, strict=True):
             sub = Kernel(stage.name, part.ops, stage.algorithm, stage.main)
             sub_schedule = attrs.evolve(traced, kernels=(sub,))
-            sub_ctx = Context.of(sub, sub_schedule, ctx.hw, allowed=Algorithm.TILED, packs=False)
+            sub_ctx = Context.of(sub, sub_schedule, ctx.hw, allowed=Algorithm.TILED, packs=ctx.packs)
             for piece in ranges_of(sub_ctx):
                 yield remap(piece, windows)
 
@@ -81,7 +83,8 @@ def _layout(ctx: Context, tile: tuple[StageTile, ...]):
         virtual = VIRTUAL_BASE + len(windows) * VIRTUAL_SPAN
         real = schedule.buffer(tensor.name.removesuffix(TILE_SUFFIX))
         buffers[tensor.name] = Buffer(tensor.name, virtual, tensor.elements * es)
-        windows.append(Window.of(virtual, tensor.shape, region, real, like.shape[2:], es))
+        pack = ctx.pack_of(like)
+        windows.append(Window.of(virtual, tensor.shape, region, real, like.shape[2:], es, pack))
 
     for stage, part in zip(stages, tile, strict=True):
         made: set[str] = set()
