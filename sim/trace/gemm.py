@@ -239,7 +239,7 @@ def _micro_kernels(ctx, gemm: Gemm, blk: Blocking, block, a_base, b_panel) -> It
     for j0 in range(0, j_first.size, step):
         jf, nr_j = j_first[j0 : j0 + step, None, None], nr_e[j0 : j0 + step, None, None]
         if packs:
-            b_k = b_panel + k0 * nr_j * es + 0 * jf
+            b_k = b_panel + k0 * nr_j * es
         else:
             b_k = (b_base + jf * k_cur * es) + k0 * nr_j * es
         ab = interleave(a_k, b_k)

@@ -51,8 +51,9 @@ class Window:
         n, c, h, w = shape
         height, width = real_hw
         start = real.address + (region.rows[0] * width + region.cols[0]) * pack * es
-        row = pack * es
-        return cls(virtual, n * c * h * w * es, w * row, h, start, height * width * row, width * row)
+        pixel = pack * es  # bytes of one pixel's lanes
+        size = n * c * h * w * es
+        return cls(virtual, size, w * pixel, h, start, height * width * pixel, width * pixel)
 
 
 def tiled_ranges(ctx: Context, ranges_of: Callable[[Context], Iterator[Ranges]]):
@@ -66,7 +67,9 @@ def tiled_ranges(ctx: Context, ranges_of: Callable[[Context], Iterator[Ranges]])
         for stage, part in zip(stages, tile, strict=True):
             sub = Kernel(stage.name, part.ops, stage.algorithm, stage.main)
             sub_schedule = attrs.evolve(traced, kernels=(sub,))
-            sub_ctx = Context.of(sub, sub_schedule, ctx.hw, allowed=Algorithm.TILED, packs=ctx.packs)
+            sub_ctx = Context.of(
+                sub, sub_schedule, ctx.hw, allowed=Algorithm.TILED, packs=ctx.packs
+            )
             for piece in ranges_of(sub_ctx):
                 yield remap(piece, windows)
 

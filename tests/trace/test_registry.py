@@ -26,6 +26,16 @@ def test_every_op_kind_has_an_entry_with_a_known_compute_class():
             assert isinstance(how.compute_class, str) is not callable(how.compute_class)
 
 
+def test_an_entry_gives_its_kinds_shape_rule_and_count():
+    op = _conv(64, 32, kernel=3, stride=2, size=28)
+    found = entry(op.kind)
+    outputs, params = found.shape(op.attrs, [op.inputs[0].shape])
+    assert outputs == [op.outputs[0].shape] and [p for _, p in params] == [
+        t.shape for t in op.params
+    ]
+    assert found.count(op) == 2 * 14 * 14 * 32 * 64 * 9
+
+
 def test_an_op_kind_without_an_entry_is_an_error_naming_it(monkeypatch):
     s = schedule({"x": [1, 4, 4, 4]}, [{"op": "relu", "name": "r"}])
     monkeypatch.delitem(REGISTRY, OpKind.RELU)
