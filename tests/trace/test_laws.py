@@ -205,11 +205,11 @@ def test_scratch_is_written_before_it_is_read(case):
     assert _first_touch_is_a_write(tiles, s.workspace_address) if tiles else True
 
 
-@pytest.mark.parametrize("algorithm", ["winograd2x2", "winograd4x4"])
+@pytest.mark.parametrize("algorithm", ["winograd2x2", "winograd4x4", "winograd6x6"])
 def test_winograd_scratch_is_written_before_it_is_read(algorithm):
     conv = {"op": "conv2d", "channels": 16, "kernel": 3, "pad": 1}
     s = schedule({"x": [1, 8, 9, 10]}, [conv], algorithm)
     tiles = trace(s, hardware("pi3"))
-    t = 4 if algorithm == "winograd2x2" else 6
+    t = {"winograd2x2": 4, "winograd4x4": 6, "winograd6x6": 8}[algorithm]
     transformed_weights = t * t * 16 * 8 * 4
     assert _first_touch_is_a_write(tiles, s.workspace_address + transformed_weights)
