@@ -71,7 +71,7 @@ LAYOUT_KINDS = frozenset(
 VIEW_KINDS = frozenset({OpKind.FLATTEN, OpKind.RESHAPE})  # reinterpret a buffer; move no data
 
 
-CONV_ALGORITHMS = ("auto", "direct", "im2col", "winograd2x2", "winograd4x4")
+CONV_ALGORITHMS = ("auto", "direct", "im2col", "winograd2x2", "winograd4x4", "winograd6x6")
 
 
 def _pair(values) -> tuple[int, int]:

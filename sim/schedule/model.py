@@ -12,14 +12,17 @@ PROLOGUE_KINDS = frozenset({OpKind.CHANNEL_SHUFFLE, OpKind.MUL})  # read maps a 
 
 
 class Algorithm:
-    """How a convolution is computed; other ops ignore it."""
+    """How a convolution is computed; other ops ignore it. `auto` is what the device's
+    runtime would pick (sim/trace/runtime.py)."""
 
     AUTO = "auto"
     DIRECT = "direct"
     IM2COL = "im2col"
     WINOGRAD_2X2 = "winograd2x2"  # F(2x2, 3x3)
     WINOGRAD_4X4 = "winograd4x4"  # F(4x4, 3x3)
+    WINOGRAD_6X6 = "winograd6x6"  # F(6x6, 3x3)
     ALL = CONV_ALGORITHMS
+    TILED = (AUTO, DIRECT, IM2COL)  # what a stage of a tiled chain may run (no Winograd)
 
 
 @define(frozen=True)

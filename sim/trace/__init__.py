@@ -1,8 +1,9 @@
 """Trace generators: the cache-line accesses of a kernel, tile by tile (docs/traces.md).
 
-`kernel_tiles` checks the kernel, then dispatches on its op's kind (and, for conv2d, on the
-kernel's algorithm) to a generator of byte ranges in program order; `TileBuilder` turns the
-ranges into tiles of collapsed line accesses. A fused kernel runs its main op's generator
+`kernel_tiles` checks the kernel, resolves its algorithm (`auto`: what the device's runtime
+runs, runtime.py) and looks up its op's generator of byte ranges in program order in the
+registry (registry.py, which also gives each kernel its compute class); `TileBuilder` turns
+the ranges into tiles of collapsed line accesses. A fused kernel runs its main op's generator
 with the prologue applied on its reads and the epilogue before its stores (fused.py); a
 tiled chain runs each stage's generator tile by tile (tiled.py), a per-channel kernel channel
 by channel (interleave.py).
@@ -12,37 +13,38 @@ import itertools
 from collections.abc import Iterator
 
 from sim.errors import ScheduleError
-from sim.graph.model import CONV_KINDS, ELEMENTWISE_KINDS, POOL_KINDS, Op, OpKind
+from sim.graph.model import CONV_KINDS, ELEMENTWISE_KINDS, Op, OpKind
 from sim.hw.model import Hardware
 from sim.schedule.model import PROLOGUE_KINDS, Algorithm, Kernel, Schedule
 from sim.trace.blocking import register_tile
-from sim.trace.context import WINOGRAD_OUTPUT_TILE, Context
-from sim.trace.conv import conv_ranges
-from sim.trace.depthwise import depthwise_ranges
-from sim.trace.elementwise import elementwise_ranges
-from sim.trace.fc import fc_ranges, matmul_ranges
+from sim.trace.context import WHOLE, WINOGRAD_OUTPUT_TILE, Context
 from sim.trace.fused import with_epilogue
 from sim.trace.interleave import interleaved_ranges
-from sim.trace.layout import layout_ranges
 from sim.trace.model import Tile
-from sim.trace.pool import pool_ranges
-from sim.trace.se import se_ranges
+from sim.trace.registry import compute_class, entry, method
 from sim.trace.stream import MAX_TILE_LINES, Ranges, TileBuilder
 from sim.trace.tiled import tiled_ranges
-from sim.trace.winograd import winograd_ranges
 
-__all__ = ["Tile", "kernel_tiles", "register_tile"]
+__all__ = ["Tile", "compute_class", "kernel_tiles", "register_tile"]
 
 
 def kernel_tiles(
-    kernel: Kernel, schedule: Schedule, hw: Hardware, max_lines: int = MAX_TILE_LINES
+    kernel: Kernel,
+    schedule: Schedule,
+    hw: Hardware,
+    part: tuple[int, int] = WHOLE,
+    max_lines: int = MAX_TILE_LINES,
 ) -> Iterator[Tile]:
-    """The tiles of `kernel` in program order, each of at most `max_lines` line accesses;
+    """The tiles of `kernel` in program order, or of its part `part` = (index, count) when
+    `count` units run it together (context.py), each of at most `max_lines` line accesses;
     ScheduleError if it cannot be traced."""
+    index, count = part
+    if not (isinstance(index, int) and isinstance(count, int) and 0 <= index < count):
+        raise ScheduleError(f"part {part} is not (index, count) with 0 <= index < count")
     for stage in kernel.stages:
         _check_fusion(stage)
         _check_algorithm(stage, stage.main_op)
-    ctx = Context.of(kernel, schedule, hw)
+    ctx = Context.of(kernel, schedule, hw, part)
     if kernel.tile is not None:
         return _tiles(tiled_ranges(ctx, _kernel_ranges), ctx, max_lines)
     if kernel.per_channel:
@@ -52,32 +54,25 @@ def kernel_tiles(
 
 def _kernel_ranges(ctx: Context) -> Iterator[Ranges]:
     """The ranges of one untiled kernel: its main op's generator, with its epilogue."""
-    op, algorithm = ctx.kernel.main_op, ctx.kernel.algorithm
-    ranges = _ranges(op, algorithm, ctx)
+    op = ctx.kernel.main_op
+    how = method(op, ctx.algorithm, f"kernel {ctx.kernel.name}")
+    ranges = how.generator(op, ctx)
     if ctx.epilogue is not None:
-        ranges = _with_epilogue(ranges, op, algorithm, ctx)
+        ranges = _with_epilogue(ranges, how.runs_epilogue(op), ctx)
     return ranges
 
 
-def _with_epilogue(ranges, op: Op, algorithm: str, ctx: Context) -> Iterator[Ranges]:
-    """The epilogue's parameters first; its loads before the stores unless GEMM does them."""
+def _with_epilogue(ranges, runs_epilogue: bool, ctx: Context) -> Iterator[Ranges]:
+    """The epilogue's parameters first; its loads before the stores unless the generator
+    runs it where it finishes each output (GEMM's last K block)."""
     epilogue = ctx.epilogue
     starts = [address for address, _ in epilogue.params]
     lengths = [size for _, size in epilogue.params]
     if starts:
         yield Ranges(0, starts, lengths, [False] * len(starts))
-    if not _stores_through_gemm(op, algorithm):
+    if not runs_epilogue:
         ranges = with_epilogue(ranges, epilogue, ctx.element_bytes)
     yield from ranges
-
-
-def _stores_through_gemm(op: Op, algorithm: str) -> bool:
-    """Whether the op's output is a GEMM's C (which runs the epilogue itself, gemm.py)."""
-    if op.kind is OpKind.CONV2D:
-        return algorithm != Algorithm.DIRECT and algorithm not in WINOGRAD_OUTPUT_TILE
-    if op.kind is OpKind.FC:
-        return op.inputs[0].shape[0] > 1
-    return op.kind is OpKind.MATMUL
 
 
 def _tiles(ranges: Iterator[Ranges], ctx: Context, max_lines: int) -> Iterator[Tile]:
@@ -85,26 +80,6 @@ def _tiles(ranges: Iterator[Ranges], ctx: Context, max_lines: int) -> Iterator[T
     for piece in ranges:
         yield from builder.add(piece)
     yield from builder.flush()
-
-
-def _ranges(op: Op, algorithm: str, ctx: Context) -> Iterator[Ranges]:
-    if op.kind is OpKind.CONV2D:
-        if algorithm in WINOGRAD_OUTPUT_TILE:
-            return winograd_ranges(op, algorithm, ctx)
-        return conv_ranges(op, algorithm, ctx)
-    if op.kind is OpKind.DEPTHWISE_CONV2D:
-        return depthwise_ranges(op, ctx)
-    if op.kind is OpKind.FC:
-        return fc_ranges(op, ctx)
-    if op.kind is OpKind.MATMUL:
-        return matmul_ranges(op, ctx)
-    if op.kind in POOL_KINDS:
-        return pool_ranges(op, ctx)
-    if op.kind is OpKind.SE:
-        return se_ranges(op, ctx)
-    if op.kind in ELEMENTWISE_KINDS or op.kind is OpKind.SOFTMAX:
-        return elementwise_ranges(op, ctx)
-    return layout_ranges(op, ctx)
 
 
 def _check_fusion(kernel: Kernel) -> None:
@@ -135,8 +110,9 @@ def _check_algorithm(kernel: Kernel, op: Op) -> None:
     if algorithm not in Algorithm.ALL:
         known = ", ".join(Algorithm.ALL)
         raise ScheduleError(f"unknown algorithm {algorithm!r} (known: {known})", place=place)
-    if op.kind is OpKind.DEPTHWISE_CONV2D and algorithm not in (Algorithm.AUTO, Algorithm.DIRECT):
-        raise ScheduleError(f"a depthwise conv runs direct, not {algorithm}", place=place)
+    entry(op.kind, place)
+    if algorithm != Algorithm.AUTO:
+        method(op, algorithm, place)
     if algorithm in WINOGRAD_OUTPUT_TILE and op.kind is OpKind.CONV2D:
         a = op.attrs
         if a.kernel != (3, 3) or a.stride != (1, 1) or a.dilation != (1, 1) or a.groups != 1:

@@ -1,4 +1,4 @@
-"""Register tile and cache blocking of the GEMM micro-kernel, from the hardware alone.
+"""Register tile and cache blocking of the GEMM micro-kernel, from the hardware and the shape.
 
 Register tile: C += A x B in an mr x nr block of accumulators. A micro-kernel step (one k)
 loads mr elements of A as mr/lanes vectors and nr elements of B as ceil(nr/lanes) vectors
@@ -9,23 +9,30 @@ and multiplies by lane (fmla by element), so it needs
 mr is a multiple of the lanes; nr is a multiple of the lanes or smaller than one vector.
 Among the tiles that fit, the one with the largest mr*nr/(mr+nr) (multiply-adds per element
 loaded) wins; ties go to the larger tile, then to the smaller mr. Cortex-A53 fp32 (32 x 16 B,
-4 lanes): 8 x 12, 29 registers. A file too small for (lanes x 1) uses that tile anyway and
-spills: each k step stores and reloads every register beyond the file (2 accesses each).
+4 lanes): 8 x 12, 29 registers, BLIS's cortexa53 sgemm kernel. A file too small for
+(lanes x 1) uses that tile anyway and spills: each k step stores and reloads every register
+beyond the file (2 accesses each).
 
-Cache blocking after Low et al. 2016 ("Analytical modeling is enough for high-performance
-BLIS", TOMS 43(2)):
-- kc: the A micro-panel (mr x kc) takes C_Ar = floor((W - 1) / (1 + nr/mr)) of the W ways
-  of this core's L1 share, the B micro-panel (kc x nr) proportionally more, one way is left
-  for C: kc = C_Ar * sets * line / (mr * element bytes) (Low et al., eq. for kc).
-- mc: the packed A block (mc x kc) lives in the second level (the L1 if there is one level),
-  nc: the packed B panel (kc x nc) in the outermost. One way of each share is left for the
-  streams passing through (C, the B micro-panels). When both blocks share one level, as on
-  every shipped device, its other ways are split: floor((W - 1) / 2) for the A block, the
-  rest for the B panel (pi3: L2 share of 4 ways of 32 KiB: A block 32 KiB, mc = 32; B panel
-  64 KiB, nc = 60). Otherwise the A block takes W - 1 ways of its level, the B panel W - 1
-  of the outermost.
-mc and nc are rounded down to multiples of mr and nr (at least one). Without caches nothing
-is blocked.
+Cache blocking (gemm.py's loop nest: ic by mc, jc by nc, pc by kc, jr by nr, ir by mr):
+- kc: the packed B micro-panel (kc x nr) is reused by every A micro-panel of the block, so it
+  lives in the L1: it takes the L1 share but one way (left to the A micro-panel streaming
+  through and to C): kc_max = (W1 - 1) x way bytes / (nr x element bytes). pi3: 512 (BLIS's
+  cortexa53 configuration uses 640, a micro-panel of 30 of the 32 KiB).
+- the A block (mc x kc, reused by every B micro-panel) and, when K is split, the C block
+  (mc x nc, partial sums kept across the K blocks, with the B block kc x nc that streams
+  through between two visits) live in the outermost cache's share, one way left spare:
+  mc x kc + kc x nr + [K > kc] (mc + kc) x nc <= budget elements. On a two-level machine
+  there is no third level for a packed B panel (BLIS's nc = 3072 streams it from memory),
+  so B micro-panels are packed one at a time from their source (gemm.py).
+- mc, nc and kc are chosen among even splits of M, N and K (mc, nc rounded up to mr, nr,
+  kc to the lanes, kc at least about kc_max / 8) for the least cost the blocking implies,
+  as ncnn's get_optimal_tile_mnk sizes its tiles from the L2: the DRAM bytes of A's source
+  once per nc block of N unless the A row block, a B block and the C block fit the budget
+  together, and of B's source once per mc block of M unless all of B fits with the A and C
+  blocks (a conv's input with the halo rows a block of output rows needs again); plus, at
+  the DRAM-to-L2 bandwidth ratio, the L2 bytes of each extra K block's read and write of C
+  and of each M block's packing of B. Ties go to the deeper kc, then the larger mc, nc.
+Without caches nothing is blocked.
 """
 
 import functools
@@ -36,6 +43,7 @@ from attrs import define
 from sim.hw.model import Hardware, Precision
 
 UNBLOCKED = 1 << 40
+KC_SPLITS = 4  # kc_max, kc_max / 2, / 4, / 8
 
 
 def tile_registers(mr: int, nr: int, lanes: int) -> int:
@@ -91,21 +99,96 @@ class Blocking:
     spills_per_step: int
 
 
-def gemm_blocking(hw: Hardware, precision: Precision) -> Blocking:
+def kc_max(hw: Hardware, precision: Precision) -> int:
+    """The deepest B micro-panel (kc x nr) the L1 share holds with a way to spare."""
+    if not hw.caches:
+        return UNBLOCKED
+    _, nr = register_tile(hw, precision)
+    l1 = hw.caches[0]
+    return max(1, max(1, l1.share_ways - 1) * _way_bytes(l1) // (nr * precision.bytes))
+
+
+@define(frozen=True)
+class Sources:
+    """What loading A and B once reads: their source tensors' bytes (an implicit im2col
+    reads the input, smaller than k x n), and for a conv's B the halo: each block of B
+    columns (output pixels, `row` to an output row) reads `halo` more input rows per
+    output row it covers (kernel extent - stride, over the stride). A packed B is packed
+    again for every block of M rows."""
+
+    a_bytes: int
+    b_bytes: int
+    row: int = 0
+    halo: float = 0.0
+    packed: bool = True  # B is packed from its source, micro-panel by micro-panel
+
+    def b_cost(self, reads: int, nc: int) -> float:
+        if reads == 1 or not self.row:
+            return self.b_bytes * reads
+        return self.b_bytes * reads * (1 + self.halo / max(1.0, nc / self.row))
+
+
+def gemm_blocking(
+    hw: Hardware, precision: Precision, shape: tuple[int, int, int], sources: Sources
+) -> Blocking:
+    """The blocking of C (m x n) += A (m x k) x B (k x n) (module docstring)."""
     mr, nr = register_tile(hw, precision)
     spills = spill_accesses_per_step(hw, precision)
     if not hw.caches:
         return Blocking(mr, nr, UNBLOCKED, UNBLOCKED, UNBLOCKED, spills)
-    es = precision.bytes
-    l1 = hw.caches[0]
-    micro_ways = max(1, math.floor((l1.share_ways - 1) / (1 + nr / mr)))
-    kc = max(1, micro_ways * _way_bytes(l1) // (mr * es))
-    middle, outer = hw.caches[1] if len(hw.caches) > 1 else l1, hw.caches[-1]
-    if middle is outer:  # the A block and the B panel share the level: split its ways
-        a_ways = max(1, (middle.share_ways - 1) // 2)
-        b_ways = max(1, outer.share_ways - 1 - a_ways)
-    else:
-        a_ways, b_ways = max(1, middle.share_ways - 1), max(1, outer.share_ways - 1)
-    mc = max(mr, a_ways * _way_bytes(middle) // (kc * es) // mr * mr)
-    nc = max(nr, b_ways * _way_bytes(outer) // (kc * es) // nr * nr)
+    outer = hw.caches[-1]
+    budget = max(1, outer.share_ways - 1) * _way_bytes(outer) // precision.bytes
+    l2_weight = hw.dram.bandwidth_bytes_per_s / (outer.bytes_per_cycle * hw.core.clock_hz)
+    mc, kc, nc = _plan(
+        (mr, nr, _lanes(hw, precision), kc_max(hw, precision), budget, precision.bytes, l2_weight),
+        tuple(shape),
+        sources,
+    )
     return Blocking(mr, nr, mc, kc, nc, spills)
+
+
+def _splits(count: int, most: int, grain: int) -> list[int]:
+    """Block sizes of the even splits of `count` into blocks of at most `most`, rounded up
+    to `grain`, largest first."""
+    sizes = []
+    for parts in range(max(1, -(-count // most)), -(-count // grain) + 1):
+        size = min(-(-count // parts), most)
+        size = max(grain, -(-size // grain) * grain)
+        if not sizes or size < sizes[-1]:
+            sizes.append(size)
+    return sizes
+
+
+def _even(count: int, most: int, grain: int) -> int:
+    """The block size of the fewest even blocks of about `most` covering `count`, rounded
+    up to `grain` unless one block covers all."""
+    size = -(-count // -(-count // most))
+    return size if size >= count else min(count, -(-size // grain) * grain)
+
+
+@functools.lru_cache(maxsize=4096)
+def _plan(machine, shape, sources: Sources) -> tuple[int, int, int]:
+    mr, nr, lanes, deepest, budget, es, l2_weight = machine
+    m, k, n = shape
+    depths = {_even(k, max(1, deepest >> i), lanes) for i in range(KC_SPLITS)}
+    best = None
+    for kc in sorted(depths):
+        k_blocks = -(-k // kc)
+        split = k_blocks > 1
+        for mc in _splits(m, m + mr, mr):
+            rest = budget - mc * kc - kc * nr
+            if rest < 0 and mc > mr:
+                continue
+            widest = max(nr, rest // (mc + kc) // nr * nr) if split else n
+            nc = _splits(n, widest, nr)[0] if widest < n else n
+            c_block = mc * nc
+            a_reads = 1 if nc >= n or mc * k + k * nc + c_block <= budget else -(-n // nc)
+            b_reads = 1 if mc >= m or k * n + mc * k + c_block <= budget else -(-m // mc)
+            packing = -(-m // mc) * 2 * k * n if sources.packed else 0
+            on_chip = (k_blocks - 1) * 2 * m * n + packing
+            cost = sources.a_bytes * a_reads + sources.b_cost(b_reads, nc)
+            cost += on_chip * es * l2_weight
+            key = (cost, -kc, -mc, -nc)
+            if best is None or key < best[0]:
+                best = (key, (mc, kc, nc))
+    return best[1]

@@ -1,5 +1,15 @@
 """What every generator needs to know about one kernel: sizes, addresses and the workspace.
 
+Layout: a runtime that packs channels (ncnn on ARM: NC4HW4 when C is a multiple of 4)
+stores a feature map as groups of `lanes` channels, each group pixel-major with the lanes'
+values side by side: element (n, c, y, x) of an N x C x H x W tensor packed by P is at
+
+    ((n*C + c - c%P) * H*W + (y*W + x) * P + c%P) * element bytes,
+
+P = 1 being plain NCHW. `pack_of(tensor)` says which P a generator addresses a tensor with.
+The bytes of a tensor are the same either way, so each generator takes the layout its
+kernel runs on (docs/traces.md); tiled chains and per-channel kernels stay NCHW.
+
 Workspace layout (from `schedule.workspace_address` up): first the Winograd-transformed
 weights of every Winograd kernel of the schedule, in kernel order (model data, transformed
 once at load time, so each kernel keeps its own bytes); then the scratch region that every
@@ -9,14 +19,20 @@ one scratch allocation kernel after kernel.
 
 from attrs import define
 
-from sim.graph.model import Op, OpKind, Tensor
-from sim.hw.model import Hardware
+from sim.graph.model import CONV_KINDS, Op, OpKind, Tensor
+from sim.hw.model import Hardware, Precision
 from sim.schedule.model import Algorithm, Buffer, Kernel, Schedule
 from sim.schedule.naive import align
 from sim.trace.fused import Epilogue, aliases, epilogue_of
+from sim.trace.runtime import Runtime, conv_algorithm, runtime_of
 
 LINE_BYTES_WITHOUT_CACHES = 64
-WINOGRAD_OUTPUT_TILE = {Algorithm.WINOGRAD_2X2: 2, Algorithm.WINOGRAD_4X4: 4}
+WINOGRAD_OUTPUT_TILE = {
+    Algorithm.WINOGRAD_2X2: 2,
+    Algorithm.WINOGRAD_4X4: 4,
+    Algorithm.WINOGRAD_6X6: 6,
+}
+WHOLE = (0, 1)  # the part (index, count) that is the whole kernel
 
 
 def winograd_weights_elements(op: Op, algorithm: str) -> int:
@@ -25,32 +41,69 @@ def winograd_weights_elements(op: Op, algorithm: str) -> int:
     return t * t * op.attrs.out_channels * op.inputs[0].shape[1]
 
 
-def _is_winograd(kernel: Kernel) -> bool:
-    return kernel.algorithm in WINOGRAD_OUTPUT_TILE and kernel.main_op.kind is OpKind.CONV2D
+def resolved_algorithm(
+    kernel: Kernel, hw: Hardware, precision: Precision, allowed=Algorithm.ALL
+) -> str:
+    """The kernel's algorithm, `auto` replaced by the runtime's choice (runtime.py): a
+    conv2d's, direct for a depthwise conv; other ops have only one way and keep `auto`."""
+    op, algorithm = kernel.main_op, kernel.algorithm
+    if algorithm != Algorithm.AUTO or op.kind not in CONV_KINDS:
+        return algorithm
+    if op.kind is OpKind.DEPTHWISE_CONV2D:
+        return Algorithm.DIRECT
+    return conv_algorithm(op, hw, precision, allowed)
+
+
+def _winograd(kernel: Kernel, hw: Hardware, precision: Precision, allowed) -> str | None:
+    """The kernel's Winograd algorithm, if it runs one."""
+    if kernel.tile is not None or kernel.main_op.kind is not OpKind.CONV2D:
+        return None
+    algorithm = resolved_algorithm(kernel, hw, precision, allowed)
+    return algorithm if algorithm in WINOGRAD_OUTPUT_TILE else None
 
 
 @define(frozen=True)
 class Context:
-    """One kernel on one device: element, vector and line sizes, buffers and workspace."""
+    """One kernel (or one part of it) on one device: element, vector and line sizes, its
+    algorithm, buffers and workspace.
+
+    `part` = (index, count): this trace is part `index` of `count` that together run the
+    kernel, each on its own unit, splitting the kernel's outermost parallel loop as the
+    runtime does (each generator says which); (0, 1) is the whole kernel.
+    """
 
     kernel: Kernel
     schedule: Schedule
     hw: Hardware
+    algorithm: str  # the main op's algorithm, never `auto` for a conv
     persistent_address: int  # this kernel's own pre-transformed weights, if any
     scratch_address: int  # scratch shared by all kernels
     aliases: dict[str, str]  # tensors of a fused kernel that use another tensor's bytes
     epilogue: Epilogue | None
+    part: tuple[int, int] = WHOLE
+    packs: bool = False  # feature maps are packed by `lanes` channels where they divide
 
     @classmethod
-    def of(cls, kernel: Kernel, schedule: Schedule, hw: Hardware) -> "Context":
+    def of(
+        cls,
+        kernel: Kernel,
+        schedule: Schedule,
+        hw: Hardware,
+        part: tuple[int, int] = WHOLE,
+        allowed: tuple[str, ...] = Algorithm.ALL,
+        packs: bool | None = None,
+    ) -> "Context":
+        """`packs`: None for the runtime's own layout, else whether to pack."""
+        precision = schedule.precision
         cursor = schedule.workspace_address
         mine = cursor
         for other in schedule.kernels:
             if other.name == kernel.name:
                 mine = cursor
-            if _is_winograd(other):
-                elements = winograd_weights_elements(other.main_op, other.algorithm)
-                cursor = align(cursor + elements * schedule.precision.bytes)
+            algorithm = _winograd(other, hw, precision, allowed)
+            if algorithm is not None:
+                elements = winograd_weights_elements(other.main_op, algorithm)
+                cursor = align(cursor + elements * precision.bytes)
         alias = aliases(kernel)
 
         def buffer(tensor: Tensor) -> Buffer:
@@ -60,11 +113,22 @@ class Context:
             kernel,
             schedule,
             hw,
+            algorithm=resolved_algorithm(kernel, hw, precision, allowed),
             persistent_address=mine,
             scratch_address=cursor,
             aliases=alias,
             epilogue=epilogue_of(kernel, buffer),
+            part=part,
+            packs=runtime_of(hw) is Runtime.NCNN if packs is None else packs,
         )
+
+    def share(self, count: int, grain: int = 1) -> tuple[int, int]:
+        """[lo, hi): this part's contiguous share of `count` iterations, cut at multiples
+        of `grain`; the shares of all parts cover [0, count) once, in order."""
+        index, parts = self.part
+        units = -(-count // grain)
+        lo, hi = units * index // parts * grain, units * (index + 1) // parts * grain
+        return min(lo, count), min(hi, count)
 
     @property
     def element_bytes(self) -> int:
@@ -86,6 +150,13 @@ class Context:
     @property
     def register_count(self) -> int:
         return self.hw.core.registers.count
+
+    def pack_of(self, tensor: Tensor) -> int:
+        """Channels per pixel group of a feature map: `lanes` if packed, else 1."""
+        shape = tensor.shape
+        if not self.packs or len(shape) != 4 or shape[1] % self.lanes:
+            return 1
+        return self.lanes
 
     def address(self, tensor: Tensor) -> int:
         return self.schedule.buffer(self.aliases.get(tensor.name, tensor.name)).address

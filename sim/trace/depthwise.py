@@ -3,12 +3,15 @@
 Output channel oc reads input channel oc // m. Each output plane first reads its kh x kw
 weights (and its bias), which stay in registers, then its rows as in window.py. In a fused
 kernel (fused.py) a shuffle permutes the input planes read, and an SE gate is read with the
-weights and scales them (kh x kw operations per plane) instead of the input.
+weights and scales them (kh x kw operations per plane) instead of the input. Packed
+(context.py), `lanes` channels run together (ncnn's convdw pack4 kernels), unless a shuffle
+or a channel multiplier mixes the groups.
 """
 
 from collections.abc import Iterator
 
 import attrs
+import numpy as np
 
 from sim.graph.model import Op
 from sim.trace.context import Context
@@ -42,7 +45,10 @@ def depthwise_ranges(op: Op, ctx: Context) -> Iterator[Ranges]:
     window = Window(a.kernel, a.stride, a.pads, a.dilation)
     shape = op.outputs[0].shape
     per_row = 2 * wo * kh * kw
-    pieces = window_rows(ctx, window, (h, w), shape, sources, y, tuple(heads), per_row)
+    pack = ctx.pack_of(op.outputs[0])
+    if multiplier != 1 or (order != np.arange(c_in)).any() or ctx.pack_of(op.inputs[0]) != pack:
+        pack = 1  # a group's planes would come from several input groups
+    pieces = window_rows(ctx, window, (h, w), shape, sources, y, tuple(heads), per_row, pack)
     if gate_op is None:
         yield from pieces
         return

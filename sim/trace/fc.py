@@ -1,4 +1,5 @@
-"""Fully-connected layers (GEMV for one image, GEMM for a batch) and matmul (GEMM).
+"""Fully-connected layers (GEMV for one image, GEMM for a batch) and matmul (GEMM; GEMV by one
+column).
 
 GEMV y = W x (+ b), W row-major (rows x cols), streamed once; x stays in L1:
 
@@ -8,6 +9,7 @@ GEMV y = W x (+ b), W row-major (rows x cols), streamed once; x stays in L1:
         read the R biases; write the R outputs
 
 R = (registers - 1) // 2, the most accumulators that fit beside one operand per row and x.
+A part (i, n) of the kernel takes its share of the row blocks (ncnn's loop over outputs).
 A batch of N > 1 images is C (N x F_out) = X (N x F_in) x W^T, X packed at run time and W
 pre-packed offline.
 """
@@ -60,17 +62,18 @@ def gemv(
     chunk = np.arange(0, cols * es, line)  # byte offsets of the line chunks of x
     chunk_len = np.minimum(line, cols * es - chunk)
     r = np.arange(block)
-    first = np.arange(0, rows, block)
+    lo, hi = ctx.share(rows, block)
+    first = np.arange(lo, hi, block)
     per_block = chunk.size * (block + 1) + 2
     blocks_per_piece = max(1, PIECE_RANGES // per_block)
     for b0 in range(0, first.size, blocks_per_piece):
         f = first[b0 : b0 + blocks_per_piece, None, None]
-        live = (f + r < rows)[..., 0, :]  # (blocks, rows of the block)
+        live = (f + r < hi)[..., 0, :]  # (blocks, rows of the block)
         w_rows = w + (f + r) * cols * es + chunk[:, None]  # (blocks, chunk, row)
         w_len = np.where(live[:, None, :], chunk_len[:, None], 0)
         x_part = (x + chunk[:, None], chunk_len[:, None], False)
         body = nest([x_part, (w_rows, w_len, False)], 1)
-        outputs = np.minimum(block, rows - f[:, 0, :])
+        outputs = np.minimum(block, hi - f[:, 0, :])
         parts = [body]
         if bias is not None:
             parts.append((bias + f[:, 0, :] * es, outputs * es, False))
@@ -80,10 +83,18 @@ def gemv(
         yield steps(flops, parts, spills_per_step * chunk.size * f.shape[0])
 
 
+def is_matvec(op: Op) -> bool:
+    """A matmul by one column: BLAS runs it as a GEMV."""
+    return op.inputs[1].shape[1] == 1
+
+
 def matmul_ranges(op: Op, ctx: Context) -> Iterator[Ranges]:
-    """C = A B of two row-major inputs, both packed at run time."""
+    """C = A B of two row-major inputs, both packed at run time; by one column, a GEMV."""
     (m, k), n = op.inputs[0].shape, op.inputs[1].shape[1]
     a, b = (ctx.address(t) for t in op.inputs)
+    if is_matvec(op):
+        yield from gemv(ctx, (m, k), a, b, ctx.address(op.outputs[0]), None)
+        return
     gemm = Gemm(
         m=m,
         k=k,

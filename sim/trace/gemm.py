@@ -1,24 +1,34 @@
-"""BLIS-style blocked GEMM: C (M x N) += A (M x K) x B (K x N), as ranges in program order.
+"""Blocked GEMM: C (M x N) += A (M x K) x B (K x N), as ranges in program order.
 
-    for jc in 0..N step nc:                      # B panel, kept in the outermost cache
-      for pc in 0..K step kc:
-        pack B[pc:pc+kc, jc:jc+nc] -> workspace  # unless B is pre-packed
-        for ic in 0..M step mc:                  # A block, kept in the middle cache
-          pack A[ic:ic+mc, pc:pc+kc] -> workspace  # unless A is pre-packed (weights)
-          for jr in 0..nc step nr:               # B micro-panel, kept in L1
+    for ic in 0..M step mc:                        # this part's rows (parallel loop)
+      for jc in 0..N step nc:                      # C block mc x nc: in the L2 across pc
+        for pc in 0..K step kc:
+          [pack A[ic:+mc, pc:+kc] -> A block]      # unless A is pre-packed (weights)
+          for jr in 0..nc step nr:
+            [pack B[pc:+kc, jr:+nr] -> B micro-panel]  # unless pre-packed; stays in L1
             for ir in 0..mc step mr:
               micro-kernel: [read C tile if pc > 0]
                             for k in kc step u: read A[ir.., k..k+u] (u x mr),
                                                 read B[k..k+u, jr..] (u x nr)
-                            [read bias at the last pc]; write C tile
+                            [bias, epilogue at the last pc]; write C tile
 
-The k loop is unrolled by u = line / (min(mr, nr) x element bytes) steps (2 for fp32 8x12 on
-64-byte lines), each operand's u steps loaded together (one ld1 of four registers is 64 B).
+The blocking (mr, nr, kc, mc, nc) comes from blocking.py. The k loop is unrolled by
+u = line / (min(mr, nr) x element bytes) steps (2 for fp32 8x12 on 64-byte lines), each
+operand's u steps loaded together (one ld1 of four registers is 64 B). C stays in registers
+across the kc steps of a micro-kernel; with K <= kc it is written once.
 
+B micro-panels are packed from B's source right before the micro-kernels that read them
+(ncnn's per-tile im2col): a matrix (pointwise conv input, matmul operand) or, for a conv,
+the input itself through an implicit im2col (`Im2col`), so no column buffer ever exists.
 A packed operand is a sequence of micro-panels, k-major: panel p holds rows p*w..p*w+w' of
 the block (w = mr or nr, w' = w except at the edge) as kc x w' elements. Pre-packed weights
 use the same order over the whole matrix (K block by K block, panels over all of M or N), so
 they occupy exactly the bytes of the weight tensor.
+
+A part (i, n) of the GEMM (context.py) runs the rows of M of its share, in whole micro-panels
+(ncnn and BLIS parallelise the loop over M blocks); when M has fewer micro-panels than there
+are parts, the columns of N instead. Its blocks are the whole kernel's blocks cut to its
+share, and it packs A where the whole kernel would.
 """
 
 from collections.abc import Iterator
@@ -27,20 +37,45 @@ import numpy as np
 from attrs import define
 
 from sim.schedule.naive import align
-from sim.trace.blocking import Blocking, gemm_blocking
+from sim.trace.blocking import Blocking, Sources, gemm_blocking
 from sim.trace.context import Context
-from sim.trace.stream import PIECE_RANGES, Ranges, concat, interleave, slots, steps
+from sim.trace.stream import PIECE_RANGES, Ranges, interleave, nest, slots, steps
 
 
 @define(frozen=True)
 class Operand:
     """Element (i, j) at address + (i * row_stride + j * col_stride) * element bytes; if
-    `prepacked`, the matrix is laid out offline in micro-panel order from `address`."""
+    `prepacked`, the matrix is laid out offline in micro-panel order from `address`. With
+    `pack` P, rows come in groups of P side by side (a channel-packed feature map): (i, j)
+    at address + ((i - i%P) * row_stride + j*P + i%P) * element bytes. A C
+    with `tiles` is stored micro-tile by micro-tile instead (ncnn's tile of the Winograd
+    products): the mr' x nr' tile at rows i.. and columns j.. (multiples of mr and nr) is
+    one contiguous row-major run at address + (i * row_stride + j * mr') * element bytes."""
 
     address: int
     row_stride: int = 0
     col_stride: int = 1
     prepacked: bool = False
+    tiles: bool = False
+    pack: int = 1  # rows packed by this many (context.py): row i at its group's row, lane i%P
+
+
+@define(frozen=True)
+class Im2col:
+    """B of a conv as implicit im2col: B[k][j] with k = (channel, ky, kx), j = (oy, ox),
+    the input element (channel, oy*sh + ky*dh - pt, ox*sw + kx*dw - pl) of the NCHW planes
+    from `address` (the group's first channel of one image); 0 outside (padding)."""
+
+    address: int
+    h: int
+    w: int
+    kernel: tuple[int, int]
+    stride: tuple[int, int]
+    dilation: tuple[int, int]
+    pads: tuple[int, int]  # top, left
+    wo: int
+    prepacked: bool = False
+    pack: int = 1  # the input's channels are packed by this many; k = ((c//P, ky, kx), c%P)
 
 
 @define(frozen=True)
@@ -49,65 +84,56 @@ class Gemm:
     k: int
     n: int
     a: Operand
-    b: Operand
+    b: Operand | Im2col
     c: Operand  # written with col_stride 1
     bias: Operand | None = None  # added at the last K block, while C is in registers
     epilogue: bool = False  # C is the kernel's output: run its epilogue (fused.py) there
     b_scale: int | None = None  # address of a per-row scale of B, applied while packing B
+    sources: Sources | None = None  # what loading A and B reads (blocking.py); None: k x n
+
+
+def blocking_of(ctx: Context, gemm: Gemm) -> Blocking:
+    es = ctx.element_bytes
+    sources = gemm.sources or Sources(
+        gemm.m * gemm.k * es, gemm.k * gemm.n * es, packed=not gemm.b.prepacked
+    )
+    return gemm_blocking(ctx.hw, ctx.schedule.precision, (gemm.m, gemm.k, gemm.n), sources)
 
 
 def gemm_ranges(ctx: Context, gemm: Gemm, scratch: int) -> Iterator[Ranges]:
-    """The GEMM's ranges; packed panels go to `scratch` and above.
-
-    Every full B panel (jc step) runs the same loop nest at addresses that move by a fixed
-    amount per step, so when one step is small its ranges are computed once and shifted.
-    """
-    blk = gemm_blocking(ctx.hw, ctx.schedule.precision)
-    full, rest = divmod(gemm.n, blk.nc)
-    panel_ranges = -(-gemm.m // blk.mr) * -(-blk.nc // blk.nr) * (2 * gemm.k + blk.mr + 1)
-    if full > 1 and panel_ranges <= PIECE_RANGES:
-        first = concat(list(_panel(ctx, gemm, blk, scratch, 0, blk.nc)))
-        shift = concat(list(_panel(ctx, gemm, blk, scratch, blk.nc, blk.nc))).starts - first.starts
-        per_piece = max(1, PIECE_RANGES // max(1, first.starts.size))
-        for j0 in range(0, full, per_piece):
-            j = np.arange(j0, min(full, j0 + per_piece))[:, None]
-            yield Ranges(
-                first.flops * j.size,
-                first.starts + j * shift,
-                np.broadcast_to(first.lengths, (j.size, first.lengths.size)),
-                np.broadcast_to(first.writes, (j.size, first.writes.size)),
-                first.spill_accesses * j.size,
-            )
-    else:
-        for jc in range(0, full * blk.nc, blk.nc):
-            yield from _panel(ctx, gemm, blk, scratch, jc, blk.nc)
-    if rest:
-        yield from _panel(ctx, gemm, blk, scratch, full * blk.nc, rest)
-
-
-def _panel(ctx, gemm: Gemm, blk: Blocking, scratch: int, jc: int, n_cur: int):
-    """One jc step: columns jc..jc+n_cur of C."""
+    """This part's ranges of the GEMM; the packed micro-panel of B and the packed block of
+    A go to `scratch` and above."""
+    blk = blocking_of(ctx, gemm)
     es = ctx.element_bytes
+    (row_lo, row_hi), (col_lo, col_hi) = _part(ctx, gemm, blk)
     b_panel = scratch
-    a_block = scratch + align(min(blk.kc, gemm.k) * min(blk.nc, gemm.n) * es)
-    for pc in range(0, gemm.k, blk.kc):
-        k_cur = min(blk.kc, gemm.k - pc)
-        if gemm.b.prepacked:
-            b_base = gemm.b.address + (pc * gemm.n + jc * k_cur) * es
-        else:
-            b_base = b_panel
-            if gemm.b_scale is not None:
-                yield Ranges(k_cur * n_cur, [gemm.b_scale + pc * es], [k_cur * es], [False])
-            yield from pack(ctx, gemm.b, "b", jc, n_cur, pc, k_cur, blk.nr, b_base)
-        for ic in range(0, gemm.m, blk.mc):
-            m_cur = min(blk.mc, gemm.m - ic)
-            if gemm.a.prepacked:
-                a_base = gemm.a.address + (pc * gemm.m + ic * k_cur) * es
-            else:
-                a_base = a_block
-                yield from pack(ctx, gemm.a, "a", ic, m_cur, pc, k_cur, blk.mr, a_base)
-            block = (ic, m_cur, pc, k_cur, jc, n_cur)
-            yield from _micro_kernels(ctx, gemm, blk, block, a_base, b_base)
+    a_block = scratch + align(min(blk.kc, gemm.k) * blk.nr * es)
+    for ic0 in range(0, gemm.m, blk.mc):
+        ic, m_cur = max(ic0, row_lo), min(ic0 + blk.mc, row_hi) - max(ic0, row_lo)
+        for jc0 in range(0, gemm.n, blk.nc):
+            jc, n_cur = max(jc0, col_lo), min(jc0 + blk.nc, col_hi) - max(jc0, col_lo)
+            if m_cur <= 0 or n_cur <= 0:
+                continue
+            for pc in range(0, gemm.k, blk.kc):
+                k_cur = min(blk.kc, gemm.k - pc)
+                if gemm.a.prepacked:
+                    a_base = gemm.a.address + (pc * gemm.m + ic * k_cur) * es
+                else:  # where the whole kernel packs these rows of its block
+                    a_base = a_block + (ic - ic0) * k_cur * es
+                    yield from pack(ctx, gemm.a, "a", ic, m_cur, pc, k_cur, blk.mr, a_base)
+                if gemm.b_scale is not None:
+                    flops = k_cur * n_cur if ic == 0 else 0
+                    yield Ranges(flops, [gemm.b_scale + pc * es], [k_cur * es], [False])
+                block = (ic, m_cur, pc, k_cur, jc, n_cur)
+                yield from _micro_kernels(ctx, gemm, blk, block, a_base, b_panel)
+
+
+def _part(ctx: Context, gemm: Gemm, blk: Blocking):
+    """(rows, columns) of C this part computes."""
+    row_panels, col_panels = -(-gemm.m // blk.mr), -(-gemm.n // blk.nr)
+    if row_panels >= ctx.part[1] or row_panels >= col_panels:
+        return ctx.share(gemm.m, blk.mr), (0, gemm.n)
+    return (0, gemm.m), ctx.share(gemm.n, blk.nr)
 
 
 def _edges(count: int, width: int) -> tuple[np.ndarray, np.ndarray]:
@@ -153,7 +179,41 @@ def pack(ctx: Context, src: Operand, which: str, r0, r_count, k0, k_count, width
             raise ValueError(f"cannot pack operand {which}: neither stride is 1")
 
 
-def _micro_kernels(ctx, gemm, blk: Blocking, block, a_base, b_base) -> Iterator[Ranges]:
+def _pack_b(ctx: Context, b, pc: int, k_cur: int, cols, widths, dst: int):
+    """Packing of the B micro-panels starting at columns `cols` (of `widths`), each into
+    `dst`: one part (starts, lengths, writes), one row of slots per micro-panel. A packed
+    source is read a channel group at a time: P rows of B from one run of P x width."""
+    es, lanes = ctx.element_bytes, b.pack
+    k = np.arange(pc, pc + k_cur, lanes)[None, :, None]
+    cols, widths = cols[:, None, None], widths[:, None, None]
+    writes = (dst + (k - pc) * widths * es, lanes * widths * es, True)
+    if isinstance(b, Operand):
+        reads = (b.address + (k * b.row_stride + cols * lanes) * es, lanes * widths * es, False)
+    else:
+        reads = _im2col_reads(ctx, b, k // lanes, cols, widths)
+    return nest([reads, writes], 1)
+
+
+def _im2col_reads(ctx: Context, b: Im2col, k, cols, widths):
+    """Reads of the input spans B[k][cols..cols+width] covers, k counting channel groups:
+    axes (panel, k, output row)."""
+    es, lanes = ctx.element_bytes, b.pack
+    (kh, kw), (sh, sw), (dh, dw), (pt, pl) = b.kernel, b.stride, b.dilation, b.pads
+    rows_spanned = (int(widths.max()) - 1) // b.wo + 2
+    oy = cols // b.wo + np.arange(rows_spanned)  # (panel, 1, row)
+    lo = np.maximum(cols, oy * b.wo) - oy * b.wo
+    hi = np.minimum(cols + widths, (oy + 1) * b.wo) - oy * b.wo - 1
+    channel, ky, kx = k // (kh * kw) * lanes, k // kw % kh, k % kw
+    iy = oy * sh + ky * dh - pt
+    ox_lo = np.maximum(lo, -(-(pl - kx * dw) // sw))
+    ox_hi = np.minimum(hi, (b.w - 1 + pl - kx * dw) // sw)
+    pixel = iy * b.w + ox_lo * sw + kx * dw - pl
+    start = b.address + (channel * b.h * b.w + pixel * lanes) * es
+    valid = (iy >= 0) & (iy < b.h) & (ox_hi >= ox_lo)
+    return start, np.where(valid, ((ox_hi - ox_lo) * sw + 1) * lanes * es, 0), False
+
+
+def _micro_kernels(ctx, gemm: Gemm, blk: Blocking, block, a_base, b_panel) -> Iterator[Ranges]:
     ic, m_cur, pc, k_cur, jc, n_cur = block
     es = ctx.element_bytes
     i_first, mr_e = _edges(m_cur, blk.mr)
@@ -165,21 +225,32 @@ def _micro_kernels(ctx, gemm, blk: Blocking, block, a_base, b_base) -> Iterator[
     k_len = np.minimum(unroll, k_cur - k0)
     mr_i = mr_e[None, :, None]
     a_k = (a_base + i_first * k_cur * es)[None, :, None] + k0 * mr_i * es
-    r = np.arange(blk.mr)
+    r = np.arange(0, blk.mr, gemm.c.pack)  # each row, or each group of packed rows
     rows = ic + i_first[None, :, None] + r
     c_len_ir = r < mr_i
     last = pc + k_cur == gemm.k
     bias = gemm.bias if last else None
     epilogue = ctx.epilogue if last and gemm.epilogue else None
-    per_kernel = 2 * k0.size + 2 * blk.mr + 1
-    step = max(1, PIECE_RANGES // (per_kernel * n_i))
+    packs = not gemm.b.prepacked
+    per_panel = n_i * (2 * k0.size + 2 * blk.mr + 1) + (k_cur * 4 if packs else 0)
+    step = max(1, PIECE_RANGES // per_panel)
+    if gemm.b.prepacked:
+        b_base = gemm.b.address + (pc * gemm.n + jc * k_cur) * es
     for j0 in range(0, j_first.size, step):
         jf, nr_j = j_first[j0 : j0 + step, None, None], nr_e[j0 : j0 + step, None, None]
-        b_k = (b_base + jf * k_cur * es) + k0 * nr_j * es
+        if packs:
+            b_k = b_panel + k0 * nr_j * es
+        else:
+            b_k = (b_base + jf * k_cur * es) + k0 * nr_j * es
         ab = interleave(a_k, b_k)
         ab_len = interleave(np.broadcast_to(k_len * mr_i * es, a_k.shape), k_len * nr_j * es)
-        c_start = gemm.c.address + (rows * gemm.c.row_stride + jc + jf) * es
-        c_len = np.where(c_len_ir, nr_j * es, 0)
+        if gemm.c.tiles:
+            c_start = gemm.c.address + (rows[..., :1] * gemm.c.row_stride + (jc + jf) * mr_i) * es
+            c_len = mr_i * nr_j * es
+        else:
+            lanes = gemm.c.pack
+            c_start = gemm.c.address + (rows * gemm.c.row_stride + (jc + jf) * lanes) * es
+            c_len = np.where(c_len_ir, nr_j * lanes * es, 0)
         parts = [(c_start, c_len, False)] if pc > 0 else []
         parts.append((ab, ab_len, False))
         if bias is not None:
@@ -187,10 +258,14 @@ def _micro_kernels(ctx, gemm, blk: Blocking, block, a_base, b_base) -> Iterator[
         if epilogue is not None:
             parts += epilogue.operand_reads(c_start, c_len)
         parts.append((c_start, c_len, True))
+        body = [nest(parts, 1)]
+        if packs:
+            cols, widths = jc + jf[:, 0, 0], nr_j[:, 0, 0]
+            body.insert(0, _pack_b(ctx, gemm.b, pc, k_cur, cols, widths, b_panel))
         per_element = 2 * k_cur + (epilogue.flops_per_element if epilogue is not None else 0)
         flops = per_element * int(nr_j.sum()) * m_cur
         spills = jf.size * n_i * k_cur * blk.spills_per_step
-        yield steps(flops, parts, spills)
+        yield steps(flops, body, spills)
 
 
 def _bias(bias: Operand, rows, mr_e, cols, nr_e, es):

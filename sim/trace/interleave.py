@@ -8,6 +8,7 @@ Each step is the ordinary generator run on a one-channel op: its input and outpu
 weights and per-channel parameters are that channel's slice of the real tensors (contiguous
 on one image; the conv's result and epilogue intermediates stay in registers, as in any
 fused kernel), the pooled plane is in the scratch, and the generator's own scratch after it.
+A part (i, n) of the kernel runs its share of the channels.
 """
 
 import math
@@ -30,7 +31,8 @@ def interleaved_ranges(ctx: Context, ranges_of: Callable[[Context], Iterator[Ran
     channels = pool_stage.main_op.inputs[0].shape[1]
     pooled = pool_stage.outputs[0]
     es = ctx.element_bytes
-    for channel in range(channels):
+    lo, hi = ctx.share(channels)
+    for channel in range(lo, hi):
         buffers = dict(ctx.schedule.buffers)
 
         def part(tensor: Tensor, axis: int, channel=channel, buffers=buffers) -> Tensor:
@@ -72,4 +74,5 @@ def interleaved_ranges(ctx: Context, ranges_of: Callable[[Context], Iterator[Ran
             Kernel(pool_stage.name, (pool,)),
             Kernel(dw_stage.name, tuple(ops), dw_stage.algorithm),
         ):
-            yield from ranges_of(Context.of(sub, attrs.evolve(traced, kernels=(sub,)), ctx.hw))
+            sub_schedule = attrs.evolve(traced, kernels=(sub,))
+            yield from ranges_of(Context.of(sub, sub_schedule, ctx.hw, packs=False))

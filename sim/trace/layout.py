@@ -5,9 +5,7 @@
 - split: the same, from the input's blocks into each output;
 - channel shuffle with g groups (C = g x k): output channel j*g + i is input channel
   i*k + j; planes are copied in output order;
-- any other op without a generator of its own (e.g. an op imported but not modeled): each
-  input and parameter is read once, then each output written once, the analytic estimate's
-  own assumption; its analytic FLOPs are carried by the first tile.
+- views (flatten, reshape) reinterpret their input's bytes: no access at all.
 """
 
 import math
@@ -15,24 +13,17 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from sim.analytic.counts import flops
-from sim.graph.model import VIEW_KINDS, Op, OpKind
+from sim.graph.model import Op, OpKind
 from sim.trace.context import Context
 from sim.trace.stream import Ranges
 from sim.trace.streaming import stream
 
 
-def layout_ranges(op: Op, ctx: Context) -> Iterator[Ranges]:
-    if op.kind in VIEW_KINDS:
-        return iter(())
-    if op.kind is OpKind.CHANNEL_SHUFFLE:
-        return _shuffle(op, ctx)
-    if op.kind in (OpKind.CONCAT, OpKind.SPLIT):
-        return _concat_or_split(op, ctx)
-    return _read_then_write(op, ctx)
+def view_ranges(op: Op, ctx: Context) -> Iterator[Ranges]:
+    return iter(())
 
 
-def _shuffle(op: Op, ctx: Context) -> Iterator[Ranges]:
+def shuffle_ranges(op: Op, ctx: Context) -> Iterator[Ranges]:
     n, c, h, w = op.inputs[0].shape
     plane_bytes = h * w * ctx.element_bytes
     plane = np.arange(n * c)
@@ -44,7 +35,7 @@ def _shuffle(op: Op, ctx: Context) -> Iterator[Ranges]:
     )
 
 
-def _concat_or_split(op: Op, ctx: Context) -> Iterator[Ranges]:
+def concat_or_split_ranges(op: Op, ctx: Context) -> Iterator[Ranges]:
     concat = op.kind is OpKind.CONCAT
     whole, parts = (op.outputs[0], op.inputs) if concat else (op.inputs[0], op.outputs)
     es, axis = ctx.element_bytes, op.attrs.axis
@@ -58,11 +49,3 @@ def _concat_or_split(op: Op, ctx: Context) -> Iterator[Ranges]:
         source, target = (in_part, in_whole) if concat else (in_whole, in_part)
         yield from stream(ctx, block, [(source, False), (target, True)])
         prefix += block
-
-
-def _read_then_write(op: Op, ctx: Context) -> Iterator[Ranges]:
-    yield Ranges(flops(op), [], [], [])
-    for tensor in (*op.inputs, *op.params):
-        yield from stream(ctx, tensor.elements, [(ctx.address(tensor), False)])
-    for tensor in op.outputs:
-        yield from stream(ctx, tensor.elements, [(ctx.address(tensor), True)])

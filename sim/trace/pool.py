@@ -2,7 +2,7 @@
 
 Global average pooling keeps one vector of `lanes` channel sums in registers:
 
-    for each block of `lanes` planes:
+    for each block of `lanes` planes (this part's):
         for each plane of the block: read the plane
         write the block's lanes results
 """
@@ -34,7 +34,8 @@ def pool_ranges(op: Op, ctx: Context) -> Iterator[Ranges]:
         return x + p * h * w * es
 
     shape = op.outputs[0].shape
-    yield from window_rows(ctx, window, (h, w), shape, sources, y, (), per_output * wo)
+    pack = ctx.pack_of(op.inputs[0])
+    yield from window_rows(ctx, window, (h, w), shape, sources, y, (), per_output * wo, pack)
 
 
 def global_pool(ctx: Context, x: int, y: int, planes: int, plane: int) -> Iterator[Ranges]:
@@ -42,8 +43,9 @@ def global_pool(ctx: Context, x: int, y: int, planes: int, plane: int) -> Iterat
     es, lanes = ctx.element_bytes, ctx.lanes
     lines_per_block = lanes * (plane * es // ctx.line_bytes + 2) + 1
     blocks_per_piece = max(1, PIECE_RANGES // lines_per_block)
-    first = np.arange(0, planes, lanes)
-    width = np.minimum(lanes, planes - first)
+    lo, hi = ctx.share(planes, lanes)
+    first = np.arange(lo, hi, lanes)
+    width = np.minimum(lanes, hi - first)
     lane = np.arange(lanes)
     for b0 in range(0, first.size, blocks_per_piece):
         f, wd = first[b0 : b0 + blocks_per_piece, None], width[b0 : b0 + blocks_per_piece, None]

@@ -7,6 +7,10 @@
 
 Unrolling the inner loop by a whole line is what optimized elementwise, copy and reduction
 kernels do; it also means the loads of one line follow each other and collapse.
+
+A part (i, n) of a kernel (context.py) streams its share of the rows when there are at least
+n rows (ncnn's OpenMP loop over channels), else its share of each row's elements, cut at
+whole lines of elements (a contiguous element range).
 """
 
 import itertools
@@ -31,7 +35,10 @@ def stream(
 ) -> Iterator[Ranges]:
     """Rows of `count` elements; each operand is (address of each row, is_write). Chunks
     follow the lines of the last written operand (of the first operand if none writes)."""
+    count, operands, heads = _share(ctx, count, operands, heads)
     rows = np.asarray(operands[0][0]).size
+    if not rows or not count:
+        return
     row_bytes = count * ctx.element_bytes
     written = [i for i, (_, is_write) in enumerate(operands) if is_write]
     phase_of = written[-1] if written else 0
@@ -58,6 +65,23 @@ def stream(
             parts = [_head(head, np.arange(row, row + 1)) for head in heads] if index == 0 else []
             parts.append(_body(ctx, starts, flags, phase_of, lo, hi))
             yield steps(flops_per_element * ((hi - lo) // ctx.element_bytes), parts)
+
+
+def _share(ctx: Context, count: int, operands, heads):
+    """This part's rows, or its element range of every row (module docstring)."""
+    if ctx.part[1] == 1:
+        return count, operands, heads
+    rows = np.asarray(operands[0][0]).size
+    if rows >= ctx.part[1]:
+        lo, hi = ctx.share(rows)
+        mine = [(np.broadcast_to(np.asarray(a), (rows,))[lo:hi], w) for a, w in operands]
+        return count, mine, tuple(_shifted(head, lo) for head in heads)
+    lo, hi = ctx.share(count, max(1, ctx.line_bytes // ctx.element_bytes))
+    return hi - lo, [(np.asarray(a) + lo * ctx.element_bytes, w) for a, w in operands], heads
+
+
+def _shifted(head: Head, offset: int) -> Head:
+    return lambda rows: head(rows + offset)
 
 
 def _head(head: Head, rows: np.ndarray):

@@ -13,6 +13,7 @@ left, and its epilogue), traced by the ordinary generator in a schedule where:
   scratch address, and the stage's own scratch (packing, columns) comes after them: the
   intermediate never reaches the tensors' address space.
 Weights and epilogue parameters are read again by every tile, as the generators read them.
+A part (i, n) of the kernel runs its share of the tiles, each tile whole.
 """
 
 from collections.abc import Callable, Iterator
@@ -22,7 +23,7 @@ import numpy as np
 from attrs import define
 
 from sim.graph.model import Tensor
-from sim.schedule.model import Buffer, Kernel
+from sim.schedule.model import Algorithm, Buffer, Kernel
 from sim.schedule.naive import align
 from sim.schedule.tiles import TILE_SUFFIX, Region, StageTile, chain_tiles
 from sim.trace.context import Context
@@ -34,7 +35,8 @@ VIRTUAL_SPAN = 1 << 52  # regions are traced this far apart
 
 @define(frozen=True)
 class Window:
-    """A region traced contiguously at `virtual`, living at rows of a real NCHW tensor."""
+    """A region traced contiguously at `virtual`, living at rows of a real NCHW tensor, or of
+    a channel-packed one (context.py), whose rows are `pack` lanes wide per pixel."""
 
     virtual: int
     size_bytes: int
@@ -45,22 +47,29 @@ class Window:
     real_row_bytes: int
 
     @classmethod
-    def of(cls, virtual: int, shape, region: Region, real: Buffer, real_hw, es: int) -> "Window":
+    def of(cls, virtual: int, shape, region: Region, real: Buffer, real_hw, es: int, pack: int):
         n, c, h, w = shape
         height, width = real_hw
-        start = real.address + (region.rows[0] * width + region.cols[0]) * es
-        return cls(virtual, n * c * h * w * es, w * es, h, start, height * width * es, width * es)
+        start = real.address + (region.rows[0] * width + region.cols[0]) * pack * es
+        pixel = pack * es  # bytes of one pixel's lanes
+        size = n * c * h * w * es
+        return cls(virtual, size, w * pixel, h, start, height * width * pixel, width * pixel)
 
 
 def tiled_ranges(ctx: Context, ranges_of: Callable[[Context], Iterator[Ranges]]):
     """Every tile's stages in order; `ranges_of(ctx)` traces one stage's tile."""
     stages = ctx.kernel.stages
-    for tile in chain_tiles(ctx.kernel):
+    tiles = list(chain_tiles(ctx.kernel))
+    lo, hi = ctx.share(len(tiles))
+    for tile in tiles[lo:hi]:
         buffers, windows, scratch_end = _layout(ctx, tile)
         traced = attrs.evolve(ctx.schedule, buffers=buffers, workspace_address=scratch_end)
         for stage, part in zip(stages, tile, strict=True):
             sub = Kernel(stage.name, part.ops, stage.algorithm, stage.main)
-            sub_ctx = Context.of(sub, attrs.evolve(traced, kernels=(sub,)), ctx.hw)
+            sub_schedule = attrs.evolve(traced, kernels=(sub,))
+            sub_ctx = Context.of(
+                sub, sub_schedule, ctx.hw, allowed=Algorithm.TILED, packs=ctx.packs
+            )
             for piece in ranges_of(sub_ctx):
                 yield remap(piece, windows)
 
@@ -77,7 +86,8 @@ def _layout(ctx: Context, tile: tuple[StageTile, ...]):
         virtual = VIRTUAL_BASE + len(windows) * VIRTUAL_SPAN
         real = schedule.buffer(tensor.name.removesuffix(TILE_SUFFIX))
         buffers[tensor.name] = Buffer(tensor.name, virtual, tensor.elements * es)
-        windows.append(Window.of(virtual, tensor.shape, region, real, like.shape[2:], es))
+        pack = ctx.pack_of(like)
+        windows.append(Window.of(virtual, tensor.shape, region, real, like.shape[2:], es, pack))
 
     for stage, part in zip(stages, tile, strict=True):
         made: set[str] = set()

@@ -8,6 +8,11 @@
 
 A row's windows are computed in registers from the loaded input rows (vector code shifts
 the loaded rows for each kx), so each input row a window needs is read once per output row.
+A part (i, n) of the kernel takes its share of the planes (ncnn's loop over channels).
+
+Packed by P channels (context.py), a step is a group of P planes, as ncnn's pack4 kernels
+run them: its rows are P times as long, each pixel's P values side by side, and its
+parameters are the P planes' parameters, read together.
 """
 
 from collections.abc import Callable, Iterator
@@ -39,9 +44,11 @@ def window_rows(
     y: int,
     heads: tuple[Head, ...],
     flops_per_row: int,
+    pack: int = 1,
 ) -> Iterator[Ranges]:
-    """Every output plane p in order: `sources(p)` is the address of its input plane, `y` the
-    output's; each head maps p to the (starts, lengths) read before the plane's rows."""
+    """Every output plane p in order, in groups of `pack`: `sources(p)` is the address of
+    plane p of the input (NCHW), `y` the output's; each head maps p to the (starts,
+    lengths) of plane p's parameters, read before the group's rows."""
     es = ctx.element_bytes
     h, w = in_hw
     n, c, ho, wo = out_shape
@@ -52,15 +59,19 @@ def window_rows(
     col_lo = max(0, -pl)
     col_hi = min(w - 1, (wo - 1) * sw + (kw - 1) * dw - pl)
     iy = np.arange(ho)[:, None] * sh + np.arange(kh) * dh - pt
-    read_len = np.where((iy >= 0) & (iy < h) & (col_hi >= col_lo), (col_hi - col_lo + 1) * es, 0)
+    span = (col_hi - col_lo + 1) * pack * es
+    read_len = np.where((iy >= 0) & (iy < h) & (col_hi >= col_lo), span, 0)
     oy = np.arange(ho)[:, None]
     planes_per_piece = max(1, PIECE_RANGES // (ho * (kh + 1) + len(heads)))
-    for p0 in range(0, n * c, planes_per_piece):
-        p = np.arange(p0, min(n * c, p0 + planes_per_piece))[:, None, None]
-        reads = sources(p) + (iy * w + col_lo) * es
-        writes = y + (p * ho + oy) * wo * es
-        rows = nest([(reads, read_len, False), (writes, np.full((1, 1), wo * es), True)], 1)
-        parts = [
-            tuple(np.reshape(a, (-1, 1)) for a in head(p[:, 0, 0])) + (False,) for head in heads
-        ]
-        yield steps(flops_per_row * ho * p.shape[0], [*parts, rows])
+    lo, hi = ctx.share(n * c // pack)
+    for g0 in range(lo, hi, planes_per_piece):
+        p = np.arange(g0, min(hi, g0 + planes_per_piece))[:, None, None] * pack
+        reads = sources(p) + (iy * w + col_lo) * pack * es
+        writes = y + (p * ho + oy * pack) * wo * es
+        row = np.full((1, 1), wo * pack * es)
+        rows = nest([(reads, read_len, False), (writes, row, True)], 1)
+        parts = []
+        for head in heads:
+            start, length = head(p[:, 0, 0])
+            parts.append((np.reshape(start, (-1, 1)), np.reshape(length, (-1, 1)) * pack, False))
+        yield steps(flops_per_row * ho * p.shape[0] * pack, [*parts, rows])

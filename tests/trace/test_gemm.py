@@ -2,13 +2,12 @@
 
 import attrs
 import numpy as np
-import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.hw.model import Precision
 from sim.trace import register_tile
-from sim.trace.blocking import gemm_blocking, tile_registers
+from sim.trace.blocking import Sources, gemm_blocking, kc_max, tile_registers
 from tests.trace.util import hardware, schedule, trace, with_registers
 
 
@@ -23,9 +22,10 @@ def test_pointwise_conv_line_sequence_by_hand():
     """C (4 x 8) = W (4 x 4) x X (4 x 8): a 1x1 conv, 4 -> 4 channels, over 1 x 8 pixels.
 
     Placement (128-B aligned): X at 0 (128 B), W at 128 (64 B), Y at 256, workspace at 384.
-    Pack X into two 4-column micro-panels at 384 and 448 (per k: read 4 elements, write 4),
-    then per micro-panel: per k read the pre-packed W column and the packed X row, then write
-    the four 4-element rows of C.
+    X and Y are NC4HW4 (ncnn packs 4 channels): pixel x's four channels are the 16 B at 16x.
+    Per 4-column micro-panel p of X: pack it into the one B micro-panel buffer at 384 (read
+    the 64 B of pixels 4p..4p+3, write the 4 k rows of 4), then per k read the pre-packed W
+    column and the packed X row, then write C's 4 x 4 tile: 64 B of Y at 256 + 64p.
     """
     hw = _tiny_hw()
     assert register_tile(hw, Precision.FP32) == (4, 4)
@@ -33,12 +33,11 @@ def test_pointwise_conv_line_sequence_by_hand():
     assert s.workspace_address == 384
     expected = []
     for panel in range(2):
+        expected += [("r", 64 * panel + 16 * i) for i in range(4)]
+        expected += [("w", 384 + 16 * i) for i in range(4)]
         for k in range(4):
-            expected += [("r", 32 * k + 16 * panel), ("w", 384 + 64 * panel + 16 * k)]
-    for panel in range(2):
-        for k in range(4):
-            expected += [("r", 128 + 16 * k), ("r", 384 + 64 * panel + 16 * k)]
-        expected += [("w", 256 + 32 * row + 16 * panel) for row in range(4)]
+            expected += [("r", 128 + 16 * k), ("r", 384 + 16 * k)]
+        expected += [("w", 256 + 64 * panel + 16 * i) for i in range(4)]
     tiles = trace(s, hw)
     assert len(tiles) == 1
     tile = tiles[0]
@@ -52,7 +51,7 @@ def test_pi3_fp32_register_tile_is_8x12():
     hw = hardware("pi3")
     assert register_tile(hw, Precision.FP32) == (8, 12)
     assert tile_registers(8, 12, 4) == 29 <= hw.core.registers.count
-    assert gemm_blocking(hw, Precision.FP32).kc == 256
+    assert kc_max(hw, Precision.FP32) == 512  # B micro-panel 24 KiB: 3 of the 4 L1 ways
 
 
 def test_a_register_file_of_two_spills():
@@ -88,23 +87,42 @@ def test_register_tile_is_the_best_that_fits(count, width):
         assert tile_registers(mr, nr, lanes) <= count
 
 
-def test_pi3_blocks_fit_the_l1_and_the_l2_share():
-    b = gemm_blocking(hardware("pi3"), Precision.FP32)
-    assert (b.mc, b.kc, b.nc) == (32, 256, 60)
-    way = 32 * 1024  # pi3 L1: 128 sets x 64 B; L2: 512 sets x 64 B = 32 KiB per way
-    assert (b.mr + b.nr) * b.kc * 4 <= 32 * 1024 - 8 * 1024  # micro-panels + one L1 way
-    assert b.mc * b.kc * 4 + b.kc * b.nc * 4 <= 128 * 1024 - way  # blocks + one L2 way
+def _whole_l2(hw):
+    """`hw` with the share of its last level removed: one core owns the whole L2."""
+    l2 = hw.caches[-1]
+    return attrs.evolve(hw, caches=(*hw.caches[:-1], attrs.evolve(l2, share_bytes=l2.size_bytes)))
 
 
-@pytest.mark.parametrize("name", ["pi3", "xavier", "v100"])
-def test_blocks_leave_a_way_of_each_share(name):
-    hw = hardware(name)
-    b = gemm_blocking(hw, Precision.FP32)
-    l1, l2 = hw.caches
-    assert b.mc % b.mr == 0 and b.nc % b.nr == 0
-    assert b.kc * b.mr * 4 <= l1.share_bytes // l1.share_ways * (l1.share_ways - 1)
-    blocks = b.mc * b.kc * 4 * (b.mc > b.mr) + b.kc * b.nc * 4 * (b.nc > b.nr)
-    assert blocks <= l2.share_bytes // l2.share_ways * (l2.share_ways - 1)
+def test_winograd_gemm_keeps_u_in_the_whole_l2_and_splits_k_in_the_share():
+    """conv3x3_256 by F(4x4,3x3): 36 GEMMs of 256 x 256 x 196 (U[xi] 256 KiB, V[xi] 196 KiB)."""
+    shape, sources = (256, 256, 196), Sources(256 * 256 * 4, 256 * 196 * 4)
+    whole = gemm_blocking(_whole_l2(hardware("pi3")), Precision.FP32, shape, sources)
+    assert (whole.mc, whole.kc, whole.nc) == (256, 256, 196)  # one block: U read once
+    share = gemm_blocking(hardware("pi3"), Precision.FP32, shape, sources)
+    assert share.mc * share.kc * 4 <= 96 * 1024 and share.mc < 256
+
+
+shapes = st.tuples(st.integers(1, 600), st.integers(1, 3000), st.integers(1, 4000))
+
+
+@given(shape=shapes, name=st.sampled_from(["pi3", "xavier", "v100"]), whole=st.booleans())
+@settings(max_examples=60, deadline=None)
+def test_blocks_fit_the_share_but_a_way(shape, name, whole):
+    """mc, nc multiples of mr, nr (or the whole M, N), kc a multiple of the lanes (or the
+    whole K) about as deep as the L1 allows, and the blocks that must stay in the last level
+    within its share but a way, unless even the smallest block does not fit."""
+    hw = _whole_l2(hardware(name)) if whole else hardware(name)
+    m, k, n = shape
+    b = gemm_blocking(hw, Precision.FP32, shape, Sources(m * k * 4, k * n * 4))
+    assert b.mc % b.mr == 0 or b.mc >= m
+    assert b.nc % b.nr == 0 or b.nc == n
+    deepest = kc_max(hw, Precision.FP32)
+    lanes = max(1, hw.core.registers.width_bytes // 4)
+    assert min(k, deepest // 16) <= b.kc <= deepest + lanes and (b.kc == k or b.kc % lanes == 0)
+    l2 = hw.caches[-1]
+    budget = l2.share_bytes // l2.share_ways * (l2.share_ways - 1) // 4
+    resident = b.mc * b.kc + b.kc * b.nr + (b.mc + b.kc) * b.nc * (k > b.kc)
+    assert resident <= budget or b.mc == b.mr
 
 
 def test_matmul_packs_both_operands_and_counts_every_multiply():

@@ -4,6 +4,8 @@ import numpy as np
 import pytest
 
 from sim.analytic.counts import flops
+from sim.hw.model import Precision
+from sim.trace.blocking import kc_max
 from sim.trace.stream import MAX_TILE_LINES
 from tests.trace.util import hardware, line_bytes, lines_of, schedule, touched, trace
 
@@ -166,8 +168,9 @@ def test_tiles_are_collapsed_bounded_and_deterministic(case):
 
 
 def test_gemm_reads_back_c_only_when_k_is_blocked():
-    hw = hardware("pi3")  # kc = 256
-    for channels_in, reads_output in ((256, False), (300, True)):
+    hw = hardware("pi3")
+    deepest = kc_max(hw, Precision.FP32)  # 512: K up to this runs C in registers throughout
+    for channels_in, reads_output in ((deepest, False), (deepest + 88, True)):
         s = schedule({"x": [1, channels_in, 4, 4]}, [{"op": "conv2d", "channels": 8, "kernel": 1}])
         reads, _ = touched(trace(s, hw))
         outputs = lines_of(s, s.kernels[-1].ops[0].outputs, 64)
@@ -202,11 +205,11 @@ def test_scratch_is_written_before_it_is_read(case):
     assert _first_touch_is_a_write(tiles, s.workspace_address) if tiles else True
 
 
-@pytest.mark.parametrize("algorithm", ["winograd2x2", "winograd4x4"])
+@pytest.mark.parametrize("algorithm", ["winograd2x2", "winograd4x4", "winograd6x6"])
 def test_winograd_scratch_is_written_before_it_is_read(algorithm):
     conv = {"op": "conv2d", "channels": 16, "kernel": 3, "pad": 1}
     s = schedule({"x": [1, 8, 9, 10]}, [conv], algorithm)
     tiles = trace(s, hardware("pi3"))
-    t = 4 if algorithm == "winograd2x2" else 6
+    t = {"winograd2x2": 4, "winograd4x4": 6, "winograd6x6": 8}[algorithm]
     transformed_weights = t * t * 16 * 8 * 4
     assert _first_touch_is_a_write(tiles, s.workspace_address + transformed_weights)

@@ -7,18 +7,24 @@ from sim.analytic.counts import flops, macs
 from sim.errors import ScheduleError
 from sim.schedule.model import Algorithm
 from sim.trace import kernel_tiles
+from sim.trace.context import WINOGRAD_OUTPUT_TILE
 from sim.trace.winograd import transform_flops
 from tests.trace.util import hardware, line_bytes, lines_of, schedule, touched, trace
 
 CONV = [{"op": "conv2d", "channels": 32, "kernel": 3, "pad": 1, "bias": True}]
-# Lavin & Gray 2015: 36 / 16 multiplies per 2x2 output tile, 144 / 36 per 4x4
-RATIO = {Algorithm.WINOGRAD_2X2: 36 / 16, Algorithm.WINOGRAD_4X4: 144 / 36}
+# Lavin & Gray 2015: 36 / 16 multiplies per 2x2 output tile, 144 / 36 per 4x4; 324 / 64 per 6x6
+RATIO = {
+    Algorithm.WINOGRAD_2X2: 36 / 16,
+    Algorithm.WINOGRAD_4X4: 144 / 36,
+    Algorithm.WINOGRAD_6X6: 324 / 64,
+}
 
 
 def test_transform_costs_match_lavin_and_gray():
     """F(2x2,3x3): data transform 32 additions, inverse transform 24 (section 4.1)."""
     assert transform_flops(2) == (32, 24)
     assert transform_flops(4) == (336, 200)  # counted from their F(4x4,3x3) matrices
+    assert transform_flops(6) == (1024, 728)  # from ncnn's F(6x6,3x3) itm and otm
 
 
 @pytest.mark.parametrize("algorithm", list(RATIO))
@@ -27,7 +33,7 @@ def test_winograd_multiplies_and_flops(algorithm, hw_name):
     s = schedule({"x": [1, 32, 12, 12]}, CONV, algorithm)
     op = s.kernels[-1].ops[0]
     executed = sum(t.flops for t in trace(s, hardware(hw_name)))
-    m = 2 if algorithm == Algorithm.WINOGRAD_2X2 else 4
+    m = WINOGRAD_OUTPUT_TILE[algorithm]
     output_tiles = (12 // m) ** 2  # 12 x 12 outputs in m x m tiles
     gemm_macs = (m + 2) ** 2 * 32 * 32 * output_tiles  # (m+2)^2 points x C_out x C_in
     into, out = transform_flops(m)

@@ -31,11 +31,10 @@ from attrs import define, field
 
 from sim.graph.model import CONV_KINDS, Tensor
 from sim.hw.model import Hardware, Precision
-from sim.schedule.model import Kernel, Schedule
+from sim.schedule.model import Algorithm, Kernel, Schedule
 from sim.schedule.passes.common import only_reader, with_kernels
 from sim.schedule.tiles import StageTile, chain_tiles, halo_flops
 
-TILED_ALGORITHMS = ("auto", "direct", "im2col")
 MAX_CHAIN_KERNELS = 4  # the longest chain the estimate weighs
 
 
@@ -116,7 +115,7 @@ def is_chain(schedule: Schedule, kernels: tuple[Kernel, ...], index: int, length
     for k in run:
         if k.tile is not None or k.per_channel or k.main_op.kind not in CONV_KINDS:
             return False
-        if len(k.outputs) != 1 or {k.algorithm, k.main_op.attrs.algorithm} - set(TILED_ALGORITHMS):
+        if len(k.outputs) != 1 or {k.algorithm, k.main_op.attrs.algorithm} - set(Algorithm.TILED):
             return False
     for offset, (producer, consumer) in enumerate(itertools.pairwise(run)):
         link = producer.outputs[0].name
