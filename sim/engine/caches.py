@@ -14,10 +14,10 @@ import attrs
 import numpy as np
 
 from sim.cache import FastHierarchy, make_hierarchy
-from sim.cache.policies import is_user_policy
-from sim.errors import ConfigError
 from sim.cache.kernel import ACCESSES, READ_BYTES_OUT, WRITE_BYTES_OUT, WRITEBACKS
+from sim.cache.policies import is_user_policy
 from sim.cache.stats import HierarchyStats, LevelStats
+from sim.errors import ConfigError
 from sim.hw.model import CacheLevel, Hardware
 
 

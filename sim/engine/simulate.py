@@ -20,13 +20,14 @@ from sim.analytic.estimate import estimate_op
 from sim.cache.stats import HierarchyStats, LevelStats
 from sim.engine.caches import DeviceCaches
 from sim.engine.costs import TileCost, dram_channel, dram_cycles, tile_cost
-from sim.engine.split import Dealer, tile_lines
+from sim.engine.split import tile_lines
 from sim.engine.timing import KernelTiming, KernelWork, Timing, run_timing
 from sim.errors import WorkloadError
 from sim.graph.model import Graph, Op
 from sim.hw.model import Hardware, Precision
-from sim.schedule.model import Kernel, Schedule
+from sim.schedule.model import Algorithm, Kernel, Schedule
 from sim.trace import kernel_tiles
+from sim.trace.context import resolved_algorithm
 from sim.trace.model import Tile
 
 Progress = Callable[[int, int], None]
@@ -205,7 +206,7 @@ def simulate(
     """Run `schedule` on `hw.units` of the device's units; `caches=False` sends every line
     access to DRAM.
 
-    Each kernel's tiles are dealt to the units in turn (sim/engine/split.py), replayed through
+    Each unit traces its part of each kernel (sim/engine/split.py), replayed through
     the device's caches when they run, and timed by sim/engine/timing.py. With caches, the
     dirty lines left at the end are written back by one more kernel, WRITE_BACK_KERNEL, so that
     every byte that reaches DRAM is counted and timed.
@@ -217,13 +218,13 @@ def simulate(
     tallies: list[tuple[str, _Tally]] = []
     unit_tiles = [0] * hw.units
 
-    def replay(unit: int, tile: Tile, kind: str, tally: _Tally) -> TileCost:
+    def replay(unit: int, tile: Tile, kind: tuple[str, str], tally: _Tally) -> TileCost:
         stats = (
             device.run(unit, tile.line_addresses, tile.is_write, tile.sizes_bytes)
             if device is not None
             else None
         )
-        cost = tile_cost(tile, stats, hw, precision, kind)
+        cost = tile_cost(tile, stats, hw, precision, *kind)
         tally.add(tile, stats, cost)
         unit_tiles[unit] += 1
         return cost
@@ -234,12 +235,14 @@ def simulate(
 
     def kernels():
         for kernel in schedule.kernels:
-            kind = kernel.main_op.kind.value
+            kind = (kernel.main_op.kind.value, kernel_algorithm(kernel, hw, precision))
             tally = _Tally()
             tallies.append((kernel.name, tally))
             lines = tile_lines(kernel, schedule, hw)
-            dealer = Dealer(kernel_tiles(kernel, schedule, hw, lines), hw.units)
-            parts = [unit_work(u, dealer.tiles_of(u), kind, tally) for u in range(hw.units)]
+            parts = [
+                unit_work(u, kernel_tiles(kernel, schedule, hw, (u, hw.units), lines), kind, tally)
+                for u in range(hw.units)
+            ]
             yield KernelWork(kernel.name, parts)
 
     done = [0]
@@ -274,6 +277,14 @@ def simulate(
         timing=timing,
         units=_unit_results(names, timing, unit_tiles, device),
     )
+
+
+def kernel_algorithm(kernel: Kernel, hw: Hardware, precision: Precision) -> str:
+    """The algorithm the kernel's main op runs (the runtime's choice for `auto`), which the
+    compute model charges: a tiled chain or a per-channel kernel by its last stage."""
+    allowed = Algorithm.TILED if kernel.tile is not None else Algorithm.ALL
+    last = kernel.stages[-1] if kernel.tile is not None or kernel.per_channel else kernel
+    return resolved_algorithm(last, hw, precision, allowed)
 
 
 def graph_ops(kernel: Kernel, graph: Graph) -> tuple[Op, ...]:
