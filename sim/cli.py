@@ -7,10 +7,11 @@ and `run(args) -> int`; this module only dispatches and reports errors.
 import argparse
 import re
 import sys
+import warnings
 
 from sim.commands import COMMANDS
 from sim.errors import SimError
-from sim.paths import closest
+from sim.paths import ShadowWarning, closest
 
 EXIT_USER_ERROR = 2
 
@@ -61,10 +62,25 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return args.run(args)
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", ShadowWarning)
+            warnings.showwarning = _note_once(set())
+            return args.run(args)
     except SimError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+
+
+def _note_once(said: set[str]):
+    """A `warnings.showwarning` that prints a ShadowWarning as one `note:` line, once."""
+
+    def show(message, category, *_args, **_kwargs) -> None:
+        text = f"note: {message}"
+        if text not in said:
+            said.add(text)
+            print(text, file=sys.stderr)
+
+    return show

@@ -1,45 +1,92 @@
-"""Where shipped hardware configs and workloads live, and how a name resolves to a file."""
+"""Where shipped hardware configs and workloads live, and how a name resolves to a file.
+
+A name (`pi3`, `mobilenet`) is looked up, in this order:
+
+1. `./FOLDER/NAME.yaml` in the working directory (a user's own copy or edit);
+2. the files shipped with sim: `FOLDER/` of the source checkout (run from the repository, or
+   installed with `pip install -e .`), or the copy a wheel installs as `sim/_shipped/FOLDER/`.
+
+A working-directory file that shadows a different shipped file of the same name is announced
+with a `ShadowWarning` (the CLI prints it as one `note:` line on stderr); library code never
+prints.
+"""
 
 import difflib
+import warnings
 from collections.abc import Iterable
 from pathlib import Path
 
 from sim.errors import SimError
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_ROOT = PACKAGE_DIR.parent
+SHIPPED_PACKAGE = "_shipped"  # where pyproject.toml puts hw_configs/ and workloads/ in a wheel
 
 
-def _search_dirs(folder: str) -> list[Path]:
-    dirs = [Path.cwd() / folder, PROJECT_ROOT / folder]
-    return list(dict.fromkeys(d for d in dirs if d.is_dir()))
+class ShadowWarning(UserWarning):
+    """A file in the working directory is used instead of the shipped file of the same name."""
+
+
+def shipped_dir(folder: str) -> Path | None:
+    """The directory of the files sim ships in `folder`: the checkout's, else the wheel's."""
+    for directory in (PROJECT_ROOT / folder, PACKAGE_DIR / SHIPPED_PACKAGE / folder):
+        if directory.is_dir():
+            return directory
+    return None
+
+
+def _local_dir(folder: str) -> Path | None:
+    directory = Path.cwd() / folder
+    shipped = shipped_dir(folder)
+    if not directory.is_dir() or (shipped and directory.resolve() == shipped.resolve()):
+        return None
+    return directory
+
+
+def _files(directory: Path | None, suffix: str) -> dict[str, Path]:
+    if directory is None:
+        return {}
+    return {path.stem: path for path in sorted(directory.glob(f"*{suffix}")) if path.is_file()}
 
 
 def shipped(folder: str, suffix: str = ".yaml") -> dict[str, Path]:
-    """Name -> file for every shipped file in `folder` (the working directory's copy wins)."""
-    found: dict[str, Path] = {}
-    for directory in reversed(_search_dirs(folder)):
-        for path in sorted(directory.glob(f"*{suffix}")):
-            found[path.stem] = path
+    """Name -> file for every file of `folder` a name can reach (the working directory's wins)."""
+    found = _files(shipped_dir(folder), suffix) | _files(_local_dir(folder), suffix)
     return dict(sorted(found.items()))
 
 
+def _by_name(name: str, folder: str, what: str) -> Path | None:
+    """The file a name means, announcing a local file that shadows a different shipped one."""
+    local = _files(_local_dir(folder), ".yaml").get(name)
+    packaged = _files(shipped_dir(folder), ".yaml").get(name)
+    if local is not None and packaged is not None and local.read_bytes() != packaged.read_bytes():
+        warnings.warn(
+            ShadowWarning(
+                f"{what} '{name}' is {Path(folder) / local.name} of the working directory, "
+                f"not the shipped {packaged}"
+            ),
+            stacklevel=3,
+        )
+    return local or packaged
+
+
 def resolve(spec: str, folder: str, what: str, error: type[SimError]) -> Path:
-    """A path as given, or the name of a shipped file in `folder`."""
+    """A path as given, or the name of a file in `folder` (see the module's lookup order)."""
     path = Path(spec)
-    known = shipped(folder)
-    if spec in known and not path.is_file():
-        return known[spec]  # a name may hold a dot: shufflenet_v1_0.5x_g3
+    if not path.is_file():
+        by_name = _by_name(spec, folder, what)
+        if by_name is not None:
+            return by_name  # a name may hold a dot: shufflenet_v1_0.5x_g3
     if path.suffix or "/" in spec or path.exists():
         if path.is_dir():
             raise error(f"is a directory, not a {what} file", file=spec)
         if not path.is_file():
             raise error(f"no such {what} file{_file_hint(path)}", file=spec)
         return path
-    if spec not in known:
-        match = closest(spec, known)
-        hint = f"did you mean {match}?" if match else f"known: {', '.join(known) or 'none found'}"
-        raise error(f"unknown {what} '{spec}' ({hint})")
-    return known[spec]
+    known = shipped(folder)
+    match = closest(spec, known)
+    hint = f"did you mean {match}?" if match else f"known: {', '.join(known) or 'none found'}"
+    raise error(f"unknown {what} '{spec}' ({hint})")
 
 
 def closest(word: str, candidates: Iterable[str]) -> str | None:
