@@ -1,7 +1,8 @@
 """Parse quantities written with units (`32KiB`, `3.6GB/s`, `1.2GHz`, `175ns`) into SI numbers.
 
 Sizes are exact integers of bytes; binary prefixes (KiB, MiB, GiB) are powers of 1024 and
-decimal prefixes (KB, MB, GB) powers of 1000, as in SEED.md where MB = 10^6 bytes.
+decimal prefixes (KB, MB, GB) powers of 1000, as the talk writes MB = 10^6 bytes
+(docs/talk.md).
 """
 
 import re

@@ -1,6 +1,7 @@
 """The wheel carries the shipped hardware and workloads, and an installed sim finds them by
 name from an empty directory (CI also installs the wheel with its dependencies: .ci/run)."""
 
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -20,10 +21,14 @@ SHIPPED = {
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("dist")
+    source, out = tmp_path_factory.mktemp("source"), tmp_path_factory.mktemp("dist")
+    for name in ("sim", "hw_configs", "workloads"):  # a copy: the checkout gets no build/
+        shutil.copytree(ROOT / name, source / name, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("setup.py", "pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps",
-         "-w", str(out), str(ROOT)],
+         "-w", str(out), str(source)],
         check=True, capture_output=True, timeout=300,
     )  # fmt: skip
     (path,) = out.glob("sim-*.whl")

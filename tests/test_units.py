@@ -18,7 +18,7 @@ from sim.units import (
         ("512KiB", 524288),
         ("6MiB", 6 * 2**20),
         ("64B", 64),
-        ("8.8MB", 8_800_000),  # MB = 10^6 bytes, as SEED.md uses it
+        ("8.8MB", 8_800_000),  # MB = 10^6 bytes, as the talk uses it (docs/talk.md)
         ("128bit", 16),
         (4096, 4096),
         ("1EB", 10**18),  # parsed, so that the cache model can refuse it with a reason

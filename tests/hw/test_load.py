@@ -25,12 +25,12 @@ memory:
 
 def test_pi3_is_one_core_with_the_talks_figures():
     hw = load_hardware("pi3")
-    # SEED.md section 2: 38.4 GFLOPS peak for the 4-core chip; one core is a quarter.
+    # docs/talk.md, section 2: 38.4 GFLOPS peak for the 4-core chip; one core is a quarter.
     assert 4 * hw.peak_flops_per_s(Precision.FP32) == pytest.approx(38.4e9)
     assert hw.dram.bandwidth_bytes_per_s == pytest.approx(3.6e9)
     l1, l2 = hw.caches
     assert (l1.name, l1.size_bytes, l1.ways, l1.sets) == ("L1D", 32 * 1024, 4, 128)
-    # REFERENCES.md: 512 KiB, 16-way, 64 B lines = 512 sets; the core's 128 KiB share is 4 ways.
+    # docs/references.md: 512 KiB, 16-way, 64 B lines = 512 sets; a 128 KiB share is 4 ways.
     assert (l2.size_bytes, l2.sets, l2.ways, l2.share_ways) == (512 * 1024, 512, 16, 4)
     assert l2.share_bytes == 128 * 1024
     assert hw.core.registers.size_bytes == 32 * 16
