@@ -20,7 +20,7 @@ def run_cli(capsys, *argv):
 WITH_EXAMPLES = ("run", "analyze", "roofline", "convert", "list", "replay")
 
 
-@pytest.mark.parametrize("command", [c.NAME for c in COMMANDS])
+@pytest.mark.parametrize("command", [c.name for c in COMMANDS])
 def test_every_command_has_help_with_examples(capsys, command):
     with pytest.raises(SystemExit) as exit_info:
         main([command, "--help"])

@@ -16,8 +16,6 @@ from sim.graph.load import load_workload
 from sim.hw.load import load_hardware
 from sim.report.notes import workload_notes
 
-NAME = "analyze"
-HELP = "per-op FLOPs, parameters, cache-ignoring bytes and roofline bound of a workload"
 EXAMPLES = """examples:
   python -m sim analyze mobilenet
   python -m sim analyze workloads/bottleneck_256.yaml --hw pi3 --format markdown

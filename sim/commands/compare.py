@@ -23,9 +23,7 @@ from sim.report.compare import compare_json, compare_report
 from sim.report.run import units_report
 from sim.schedule.presets import PRESETS
 
-NAME = "compare"
 DEFAULT_SCHEDULES = "naive,fused"
-HELP = "simulate a workload under several schedules: DRAM traffic and time per layer group"
 EXAMPLES = """examples:
   python -m sim compare mobilenet --hw pi3
   python -m sim compare mobilenet --hw pi3 --schedules naive,fused,tiled

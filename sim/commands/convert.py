@@ -10,8 +10,6 @@ from sim.outputs import write_text
 from sim.report.notes import workload_notes
 from sim.yamlio import dump_yaml, dump_yaml_line
 
-NAME = "convert"
-HELP = "write a workload (an ONNX model, or YAML with blocks) as flat workload YAML"
 EXAMPLES = """examples:
   python -m sim convert model.onnx -o model.yaml
   python -m sim convert workloads/resnet18.yaml -o resnet18_flat.yaml"""

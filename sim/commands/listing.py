@@ -10,8 +10,6 @@ from sim.hw.load import hardware_names, load_hardware
 from sim.report.console import make_console
 from sim.units import format_binary_bytes
 
-NAME = "list"
-HELP = "list the shipped hardware configs and workloads"
 EXAMPLES = """examples:
   python -m sim list
   python -m sim list hw"""

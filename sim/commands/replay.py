@@ -23,8 +23,6 @@ from sim.outputs import write_json
 from sim.report.console import make_console
 from sim.units import parse_bytes
 
-NAME = "replay"
-HELP = "replay a memory-access trace (din or .npy) through a cache hierarchy"
 EXAMPLES = """examples:
   python -m sim replay trace.din --hw pi3
   python -m sim replay trace.npy --level L1:32KiB:4:64:lru --level L2:512KiB:16:64 --json -"""
@@ -117,7 +115,7 @@ def _positive_bytes(text: str, what: str) -> int:
 
 
 def _positive_int(text: str, what: str) -> int:
-    if not text.isdigit() or int(text) < 1:
+    if not (text.isascii() and text.isdigit() and len(text) <= 9) or int(text) < 1:
         raise ValueError(f"{what} must be a positive integer or 'full', got {text!r}")
     return int(text)
 

@@ -18,8 +18,6 @@ from sim.report.roofline import LABEL_TOP, RooflineData, roofline_data
 from sim.report.tables import Column, Report, fixed, ratio
 from sim.schedule.presets import PRESETS, preset_schedule
 
-NAME = "roofline"
-HELP = "roofline plot of devices, with each kernel's estimated and simulated intensity"
 EXAMPLES = """examples:
   python -m sim roofline --hw pi3 xavier v100 --plot roofs.png
   python -m sim roofline --hw pi3 --workloads mobilenet --plot mobilenet_pi3.svg

@@ -29,8 +29,6 @@ from sim.schedule.presets import PRESETS
 from sim.schedule.saved import load_schedule, schedule_data
 from sim.yamlio import dump_yaml
 
-NAME = "run"
-HELP = "simulate a workload on a device: cycles, DRAM traffic and hit rates per kernel"
 EXAMPLES = """examples:
   python -m sim run mobilenet --hw pi3
   python -m sim run workloads/bottleneck_256.yaml --hw xavier --precision fp16 --format markdown
