@@ -48,6 +48,8 @@ def read_yaml(path: Path, error: type[SimError]) -> Any:
     """Parse a YAML file; a missing file, a syntax error or a value out of bounds becomes one
     located line."""
     file = str(path)
+    if Path(path).exists() and not Path(path).is_file():  # a FIFO would block, /dev/zero not end
+        raise error("is not a regular file (a directory, a device or a pipe?)", file=file)
     try:
         with open(path, "rb") as handle:
             raw = handle.read(MAX_FILE_BYTES + 1)

@@ -45,6 +45,8 @@ def read_trace(path: str) -> Accesses:
     """The accesses in `path`: `.npy` by suffix, din text (or `.gz`) otherwise."""
     if Path(path).is_dir():
         raise TraceError("is a directory, not a trace file", file=path)
+    if Path(path).exists() and not Path(path).is_file():
+        raise TraceError("is not a regular file (a device or a pipe?)", file=path)
     if not Path(path).is_file():
         raise TraceError("no such trace file", file=path)
     trace = _read_npy(path) if path.endswith(".npy") else _read_din(path)
@@ -193,6 +195,9 @@ def _checked_chunk(path: str, first: int, text: str):
     """Line by line, with comments: the accesses, or a TraceError naming the line."""
     addresses, writes, sizes = [], [], []
     for number, raw in enumerate(text.split("\n")[:-1], start=first):
+        if len(raw) >= MAX_LINE_CHARS:
+            reason = f"a line longer than {MAX_LINE_CHARS} characters"
+            raise TraceError(reason, file=path, place=f"line {number}")
         fields = raw.split("#", 1)[0].split()
         if not fields:
             continue
