@@ -81,7 +81,7 @@ def resolve(spec: str, folder: str, what: str, error: type[SimError]) -> Path:
         if path.is_dir():
             raise error(f"is a directory, not a {what} file", file=spec)
         if path.exists() and not path.is_file():
-            raise error(f"is not a regular file (a device or a pipe?), not a {what} file", file=spec)
+            raise error("is not a regular file (a device or a pipe?)", file=spec)
         if not path.is_file():
             raise error(f"no such {what} file{_file_hint(path)}", file=spec)
         return path
