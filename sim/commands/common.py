@@ -1,10 +1,13 @@
 """Arguments several commands share, and turning them into values."""
 
 import argparse
+import sys
+from pathlib import Path
 
-from sim.errors import ConfigError
+from sim.errors import ConfigError, WorkloadError
 from sim.graph.model import Graph
 from sim.hw.model import Hardware, Precision
+from sim.paths import resolve
 from sim.report.tables import FORMATS
 from sim.schedule.model import Schedule
 from sim.schedule.presets import OBJECTIVES, preset_schedule
@@ -77,3 +80,17 @@ def preset_with_notes(
 
     search = auto_schedule(graph, precision, hw, objective)
     return search.schedule, [search_note(search)]
+
+
+def input_files(workloads=(), hardware=(), others=()) -> list[Path]:
+    """The files a command reads: workload and hardware names resolved, other paths as given."""
+    files = [resolve(spec, "workloads", "workload", WorkloadError) for spec in workloads]
+    files += [resolve(spec, "hw_configs", "hardware", ConfigError) for spec in hardware]
+    return files + [Path(p) for p in others if p]
+
+
+def announce(args: argparse.Namespace, written: list[str]) -> None:
+    """One `wrote PATH` line per file on stderr, unless --quiet."""
+    if not getattr(args, "quiet", False):
+        for path in written:
+            print(f"wrote {path}", file=sys.stderr)

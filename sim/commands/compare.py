@@ -10,6 +10,8 @@ from sim.commands.common import (
     add_objective,
     add_precision,
     add_verbosity,
+    announce,
+    input_files,
     precision_of,
     preset_with_notes,
 )
@@ -18,7 +20,7 @@ from sim.engine.simulate import simulate
 from sim.errors import ConfigError
 from sim.graph.load import load_workload
 from sim.hw.load import load_hardware
-from sim.outputs import write_json
+from sim.outputs import check_outputs, commit, json_bytes
 from sim.report.compare import compare_json, compare_report
 from sim.report.run import units_report
 from sim.schedule.presets import PRESETS
@@ -60,6 +62,7 @@ def run(args: argparse.Namespace) -> int:
     if not names or unknown:
         bad = ", ".join(unknown) or "empty list"
         raise ConfigError(f"--schedules: unknown {bad} (known: {', '.join(PRESETS)})")
+    check_outputs({"--json": args.json}, input_files([args.workload], [args.hw]))
     precision = precision_of(args)
     hw = load_hardware(args.hw)
     graph = load_workload(args.workload, allow_unknown=args.allow_unknown)
@@ -71,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
     if notes:
         data["notes"] = notes
     if args.json:
-        write_json(args.json, data)
+        announce(args, commit([(args.json, json_bytes(data))]))
     if not args.quiet and args.json != "-":
         reports = [compare_report(data)]
         if args.verbose:

@@ -15,11 +15,11 @@ from sim.cache import ENGINES, make_hierarchy
 from sim.cache.accesses import Accesses
 from sim.cache.stats import HierarchyStats
 from sim.cache.trace_file import read_trace
-from sim.commands.common import add_json
+from sim.commands.common import add_json, announce, input_files
 from sim.errors import ConfigError
 from sim.hw.load import load_hardware
 from sim.hw.model import CacheLevel, Replacement, WritePolicy
-from sim.outputs import write_json
+from sim.outputs import check_outputs, commit, json_bytes
 from sim.report.console import make_console
 from sim.units import parse_bytes
 
@@ -49,6 +49,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    check_outputs(
+        {"--json": args.json}, input_files([], [args.hw] if args.hw else [], [args.trace])
+    )
     levels = load_hardware(args.hw).caches if args.hw else parse_levels(args.level)
     if not levels:
         raise ConfigError("the hardware has no cache level", file=args.hw)
@@ -61,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
     flush = hierarchy.flush()
     data = _json(args.trace, trace, levels, args.engine, replay + flush, flush)
     if args.json:
-        write_json(args.json, data)
+        announce(args, commit([(args.json, json_bytes(data))]))
     if args.json != "-":
         make_console().print(_table(data))
     return 0

@@ -8,12 +8,20 @@ kernel's cache-ignoring estimate and its simulation, joined by an arrow coloured
 
 import argparse
 
-from sim.commands.common import add_format, add_json, add_precision, add_verbosity, precision_of
+from sim.commands.common import (
+    add_format,
+    add_json,
+    add_precision,
+    add_verbosity,
+    announce,
+    input_files,
+    precision_of,
+)
 from sim.commands.present import figure_path, print_reports
 from sim.engine.simulate import simulate
 from sim.graph.load import load_workload
 from sim.hw.load import load_hardware
-from sim.outputs import write_figure, write_json
+from sim.outputs import check_outputs, commit, figure_bytes, json_bytes
 from sim.report.roofline import LABEL_TOP, RooflineData, roofline_data
 from sim.report.tables import Column, Report, fixed, ratio
 from sim.schedule.presets import PRESETS, preset_schedule
@@ -61,6 +69,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    outputs = {"--plot": args.plot, "--json": args.json}
+    check_outputs(outputs, input_files(args.workloads, args.hw))
     precision = precision_of(args)
     hws = [load_hardware(spec) for spec in args.hw]
     graphs = [load_workload(spec) for spec in args.workloads]
@@ -71,12 +81,15 @@ def run(args: argparse.Namespace) -> int:
         for n in args.schedules
     ]
     data = roofline_data(hws, results, precision)
+    files = []
     if args.plot:
         from sim.report.roofline_plot import roofline_figure  # matplotlib only when plotting
 
-        write_figure(args.plot, roofline_figure(data, label_top=max(args.labels, 0)))
+        figure = roofline_figure(data, label_top=max(args.labels, 0))
+        files.append((args.plot, figure_bytes(args.plot, figure)))
     if args.json:
-        write_json(args.json, data.as_dict())
+        files.append((args.json, json_bytes(data.as_dict())))
+    announce(args, commit(files))
     if not args.quiet and args.json != "-":
         print_reports(args.format, [roofs_report(data)], _run_lines(data))
     return 0

@@ -13,16 +13,17 @@ from sim.commands.common import (
     add_objective,
     add_precision,
     add_verbosity,
+    input_files,
     precision_of,
     preset_with_notes,
 )
-from sim.commands.present import add_run_files, present_run
+from sim.commands.present import add_run_files, present_run, run_outputs
 from sim.engine.simulate import simulate
 from sim.graph.load import load_workload
 from sim.graph.model import Graph
 from sim.hw.load import load_hardware
 from sim.hw.model import Hardware, Precision
-from sim.outputs import write_text
+from sim.outputs import check_outputs, text_bytes
 from sim.report.console import make_console
 from sim.report.notes import workload_notes
 from sim.schedule.presets import PRESETS
@@ -72,23 +73,31 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    plan = [args.schedule] if _is_saved(args.schedule) else []
+    inputs = input_files([args.workload], [args.hw], plan)
+    check_outputs({**run_outputs(args), "--save-schedule": args.save_schedule}, inputs)
     precision = precision_of(args)
     hw = load_hardware(args.hw)
     graph = load_workload(args.workload, allow_unknown=args.allow_unknown)
     notes = workload_notes(graph)
     schedule, search = _schedule(args.schedule, graph, precision, hw, args.objective)
     notes += search
+    files = []
     if args.save_schedule:
-        write_text(args.save_schedule, dump_yaml(schedule_data(schedule)))
+        files.append((args.save_schedule, text_bytes(dump_yaml(schedule_data(schedule)))))
     with _progress(len(schedule.kernels), shown=not args.quiet) as update:
         result = simulate(schedule, hw, caches=not args.no_caches, progress=update)
-    present_run(args, result, notes)
+    present_run(args, result, notes, files)
     return 0
+
+
+def _is_saved(spec: str) -> bool:
+    return spec not in PRESETS and spec.endswith((".yaml", ".yml"))
 
 
 def _schedule(spec: str, graph: Graph, precision: Precision, hw: Hardware, objective: str):
     """A preset by name (with the notes of auto's search), or a saved schedule by path."""
-    if spec in PRESETS or not spec.endswith((".yaml", ".yml")):
+    if not _is_saved(spec):
         return preset_with_notes(spec, graph, precision, hw, objective)
     return load_schedule(spec, graph, precision), []
 
