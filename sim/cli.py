@@ -44,7 +44,7 @@ WORKLOAD and HW are shipped names (see `list`) or paths to YAML or ONNX files.
 A mistake in an input ends with one line naming the file, the place and the
 reason, and exit code 2. Documentation: docs/tutorial.md in the repository."""
 
-_INVALID_CHOICE = re.compile(r"invalid choice: '([^']*)' \(choose from (.*)\)")
+_INVALID_CHOICE = re.compile(r"invalid choice: '?([^' ]*)'? \(choose from ([^)]*)\)")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -54,7 +54,7 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str):
         found = _INVALID_CHOICE.search(message)
         if found:
-            match = closest(found[1], re.findall(r"'([^']*)'", found[2]))
+            match = closest(found[1], [c.strip(" '") for c in found[2].split(",")])
             if match:
                 message += f" (did you mean {match}?)"
         self.exit(EXIT_USER_ERROR, f"{self.prog}: error: {message}\n")
@@ -80,7 +80,12 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     )
     chosen = next((a for a in argv or [] if not a.startswith("-")), None)
     for command in COMMANDS:
-        sub = subparsers.add_parser(command.name, help=command.help, description=command.help)
+        sub = subparsers.add_parser(
+            command.name,
+            help=command.help,
+            description=command.help,
+            prog=f"python -m sim {command.name}",
+        )
         if command.name == chosen or argv is None:
             module = command.load()
             sub.epilog = getattr(module, "EXAMPLES", None)
@@ -105,7 +110,9 @@ def main(argv: list[str] | None = None) -> int:
         with warnings.catch_warnings():
             warnings.simplefilter("always", ShadowWarning)
             warnings.showwarning = _note_once(set())
-            return args.run(args)
+            code = args.run(args)
+        sys.stdout.flush()  # a closed pipe shows here, not at the interpreter's exit
+        return code
     except SimError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR

@@ -11,7 +11,7 @@ with a `ShadowWarning` (the CLI prints it as one `note:` line on stderr); librar
 prints.
 """
 
-import difflib
+import re
 import warnings
 from collections.abc import Iterable
 from pathlib import Path
@@ -92,10 +92,36 @@ def resolve(spec: str, folder: str, what: str, error: type[SimError]) -> Path:
 
 
 def closest(word: str, candidates: Iterable[str]) -> str | None:
-    """The candidate most like `word` (case aside), if any is close enough to be a typo."""
-    by_lower = {c.lower(): c for c in candidates}
-    matches = difflib.get_close_matches(word.lower(), by_lower, n=1, cutoff=0.6)
-    return by_lower[matches[0]] if matches else None
+    """The candidate most like `word`, if it can only be a typo of it: case aside, at most one
+    edit per four characters (an insertion, deletion, substitution or swap of neighbours), and
+    the same digits in the same order when `word` has any (`fp64` is not a typo of `fp16`, nor
+    `pi4` of `pi3`)."""
+    lowered = word.lower()
+    digits = re.sub(r"\D", "", word)
+    best: tuple[int, str] | None = None
+    for candidate in candidates:
+        if digits and re.sub(r"\D", "", candidate) != digits:
+            continue
+        distance = _edits(lowered, candidate.lower(), limit=max(1, len(word) // 4))
+        if distance is not None and (best is None or distance < best[0]):
+            best = (distance, candidate)
+    return best[1] if best else None
+
+
+def _edits(a: str, b: str, limit: int) -> int | None:
+    """The optimal-string-alignment distance between `a` and `b`, or None if over `limit`."""
+    if abs(len(a) - len(b)) > limit:
+        return None
+    before, row = None, list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        current = [i]
+        for j, y in enumerate(b, 1):
+            cost = min(row[j] + 1, current[j - 1] + 1, row[j - 1] + (x != y))
+            if before is not None and i > 1 and j > 1 and x == b[j - 2] and a[i - 2] == y:
+                cost = min(cost, before[j - 2] + 1)
+            current.append(cost)
+        before, row = row, current
+    return row[-1] if row[-1] <= limit else None
 
 
 def _file_hint(path: Path) -> str:

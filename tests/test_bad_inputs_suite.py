@@ -362,7 +362,7 @@ CASES = [
         "--csv onto a directory",
         {"d/x": ""},
         ["run", "matvec_1000", "--hw", "pi3", "--csv", "{dir}/d"],
-        ["/d: cannot write output (Is a directory)"],
+        ["/d: is a directory"],
     ),
     (
         "--plot with an unknown suffix",

@@ -1,4 +1,9 @@
-"""Arguments several commands share, and turning them into values."""
+"""Arguments several commands share, and turning them into values.
+
+List flags take their items either way, `--schedules naive,fused` or `--schedules naive fused`
+(or both, and repeated); a mistyped item of a known set gets the same `did you mean` as any
+choice.
+"""
 
 import argparse
 import sys
@@ -94,3 +99,26 @@ def announce(args: argparse.Namespace, written: list[str]) -> None:
     if not getattr(args, "quiet", False):
         for path in written:
             print(f"wrote {path}", file=sys.stderr)
+
+
+class ListFlag(argparse.Action):
+    """A list: items after the flag, split at commas too; repeating the flag adds to it.
+    `known` (optional) is the set every item must belong to."""
+
+    def __init__(self, *args, known=None, **kwargs):
+        self.known = known
+        super().__init__(*args, nargs="+", **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        items = [item.strip() for value in values for item in value.split(",") if item.strip()]
+        if not items:
+            parser.error(f"argument {option_string}: expected at least one value")
+        for item in items:
+            if self.known is not None and item not in self.known:
+                choices = ", ".join(repr(k) for k in self.known)
+                parser.error(
+                    f"argument {option_string}: invalid choice: '{item}' (choose from {choices})"
+                )
+        current = getattr(namespace, self.dest)
+        previous = [] if current is self.default or current is None else current
+        setattr(namespace, self.dest, [*previous, *items])

@@ -5,6 +5,7 @@ import argparse
 import attrs
 
 from sim.commands.common import (
+    ListFlag,
     add_allow_unknown,
     add_format,
     add_objective,
@@ -17,7 +18,6 @@ from sim.commands.common import (
 )
 from sim.commands.present import print_reports
 from sim.engine.simulate import simulate
-from sim.errors import ConfigError
 from sim.graph.load import load_workload
 from sim.hw.load import load_hardware
 from sim.outputs import check_outputs, commit, json_bytes
@@ -25,7 +25,7 @@ from sim.report.compare import compare_json, compare_report
 from sim.report.run import units_report
 from sim.schedule.presets import PRESETS
 
-DEFAULT_SCHEDULES = "naive,fused"
+DEFAULT_SCHEDULES = ["naive", "fused"]
 EXAMPLES = """examples:
   python -m sim compare mobilenet --hw pi3
   python -m sim compare mobilenet --hw pi3 --schedules naive,fused,tiled
@@ -42,9 +42,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--schedules",
+        action=ListFlag,
+        known=PRESETS,
         default=DEFAULT_SCHEDULES,
-        help="comma-separated presets, the first is the baseline "
-        f"(known: {', '.join(PRESETS)}; default: {DEFAULT_SCHEDULES})",
+        metavar="SCHEDULE",
+        help="presets to compare, the first is the baseline: `naive,fused` or `naive fused` "
+        f"(known: {', '.join(PRESETS)}; default: {','.join(DEFAULT_SCHEDULES)})",
     )
     add_objective(parser)
     add_precision(parser)
@@ -57,11 +60,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    names = [n.strip() for n in args.schedules.split(",") if n.strip()]
-    unknown = [n for n in names if n not in PRESETS]
-    if not names or unknown:
-        bad = ", ".join(unknown) or "empty list"
-        raise ConfigError(f"--schedules: unknown {bad} (known: {', '.join(PRESETS)})")
+    names = list(dict.fromkeys(args.schedules))
     check_outputs({"--json": args.json}, input_files([args.workload], [args.hw]))
     precision = precision_of(args)
     hw = load_hardware(args.hw)

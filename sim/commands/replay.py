@@ -15,11 +15,12 @@ from sim.cache import ENGINES, make_hierarchy
 from sim.cache.accesses import Accesses
 from sim.cache.stats import HierarchyStats
 from sim.cache.trace_file import read_trace
-from sim.commands.common import add_json, announce, input_files
+from sim.commands.common import ListFlag, add_json, announce, input_files
 from sim.errors import ConfigError
 from sim.hw.load import load_hardware
 from sim.hw.model import CacheLevel, Replacement, WritePolicy
 from sim.outputs import check_outputs, commit, json_bytes
+from sim.paths import closest
 from sim.report.console import make_console
 from sim.units import parse_bytes
 
@@ -36,9 +37,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     source.add_argument("--hw", help="hardware: a name in hw_configs/ or a YAML path")
     source.add_argument(
         "--level",
-        action="append",
+        action=ListFlag,
         metavar="SPEC",
-        help=f"a cache level {LEVEL_FORMAT}, innermost first, repeated; e.g. "
+        help=f"cache levels {LEVEL_FORMAT}, innermost first, as `--level A B`, `--level A,B` "
+        "or `--level A --level B`; e.g. "
         "L1:32KiB:4:64:lru (WAYS may be 'full'; replacement lru, fifo, plru or random; "
         "write policy write_back (wb, default) or write_through (wt))",
     )
@@ -127,8 +129,10 @@ def _choice(enum_cls, text: str, what: str):
     try:
         return enum_cls(text)
     except ValueError:
-        known = ", ".join(member.value for member in enum_cls)
-        raise ValueError(f"{what} must be one of {known}, got {text!r}") from None
+        values = [member.value for member in enum_cls]
+        typo = closest(text, values)
+        hint = f" (did you mean {typo}?)" if typo else ""
+        raise ValueError(f"{what} must be one of {', '.join(values)}, got {text!r}{hint}") from None
 
 
 def _sizes(trace: Accesses):

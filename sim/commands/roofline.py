@@ -9,6 +9,7 @@ kernel's cache-ignoring estimate and its simulation, joined by an arrow coloured
 import argparse
 
 from sim.commands.common import (
+    ListFlag,
     add_format,
     add_json,
     add_precision,
@@ -35,19 +36,23 @@ EXAMPLES = """examples:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--hw", nargs="+", required=True, help="hardware: names in hw_configs/ or YAML paths"
+        "--hw",
+        action=ListFlag,
+        required=True,
+        metavar="HW",
+        help="hardware: shipped names or YAML paths, `pi3 xavier` or `pi3,xavier`",
     )
     parser.add_argument(
         "--workloads",
-        nargs="+",
+        action=ListFlag,
         default=[],
         metavar="WORKLOAD",
         help="workloads to simulate on every device and plot kernel by kernel",
     )
     parser.add_argument(
         "--schedules",
-        nargs="+",
-        choices=PRESETS,
+        action=ListFlag,
+        known=PRESETS,
         default=["naive"],
         metavar="SCHEDULE",
         help=f"schedules to simulate and overlay, of {', '.join(PRESETS)} (default: naive)",

@@ -51,6 +51,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--schedule",
         default="naive",
+        type=_schedule_spec,
         metavar="NAME|PATH",
         help="naive: one kernel per op; fused: every fusion pass; tiled: fused, and conv chains "
         "tiled where the estimate predicts a saving; auto: the best of those and of a bounded "
@@ -89,6 +90,16 @@ def run(args: argparse.Namespace) -> int:
         result = simulate(schedule, hw, caches=not args.no_caches, progress=update)
     present_run(args, result, notes, files)
     return 0
+
+
+def _schedule_spec(value: str) -> str:
+    """A preset's name or a saved schedule's path, checked before any work."""
+    if value in PRESETS or _is_saved(value):
+        return value
+    choices = ", ".join(repr(p) for p in PRESETS)
+    raise argparse.ArgumentTypeError(
+        f"invalid choice: '{value}' (choose from {choices}) or a schedule .yaml file"
+    )
 
 
 def _is_saved(spec: str) -> bool:

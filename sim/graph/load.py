@@ -17,7 +17,7 @@ from sim.graph import attributes
 from sim.graph.model import Graph, Op, OpKind, Tensor
 from sim.graph.shapes import check_elements, infer
 from sim.graph.template import substitute
-from sim.paths import resolve, shipped
+from sim.paths import closest, resolve, shipped
 from sim.yamlio import Fields, as_int, as_str, check_tree, checked, join_path, read_yaml
 
 SUPPORTED_VERSIONS = (1,)
@@ -209,7 +209,9 @@ class _Builder:
         block_name = fields.get("block", as_str)
         if block_name not in self.blocks:
             known = ", ".join(self.blocks) or "none defined"
-            raise fields.fail(f"unknown block '{block_name}' (blocks: {known})", "block")
+            typo = closest(block_name, self.blocks)
+            hint = f"did you mean {typo}?" if typo else f"blocks: {known}"
+            raise fields.fail(f"unknown block '{block_name}' ({hint})", "block")
         if block_name in self.active:
             cycle = " -> ".join([*self.active[self.active.index(block_name) :], block_name])
             raise fields.fail(f"block '{block_name}' uses itself ({cycle})", "block")
@@ -263,7 +265,9 @@ class _Builder:
             kind = OpKind(kind_name)
         except ValueError:
             known = ", ".join(k.value for k in OpKind)
-            raise fields.fail(f"unknown op '{kind_name}' (known ops: {known})", "op") from None
+            typo = closest(kind_name, (k.value for k in OpKind))
+            hint = f"did you mean {typo}?" if typo else f"known ops: {known}"
+            raise fields.fail(f"unknown op '{kind_name}' ({hint})", "op") from None
         local = fields.get("name", as_str, default=f"{kind.value}_{index}")
         name = scope.full(local)
         fields.get("if", default=True)
