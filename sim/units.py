@@ -1,7 +1,10 @@
 """Parse quantities written with units (`32KiB`, `3.6GB/s`, `1.2GHz`, `175ns`) into SI numbers.
 
-Sizes are exact integers of bytes; binary prefixes (KiB, MiB, GiB) are powers of 1024 and
-decimal prefixes (KB, MB, GB) powers of 1000, as the talk writes MB = 10^6 bytes
+Sizes are what `parse_bytes` reads: cache, line, share and register sizes, in hardware files
+and `replay --level`. They are exact integers of bytes, and every prefix is binary: `32K`,
+`32k`, `32KB` and `32KiB` all mean 32,768 bytes, as cache datasheets and Dinero write them
+(nobody builds a 32,000-byte cache). Rates are decimal, as vendors quote bandwidth: 3.6GB/s
+is 3.6e9 bytes per second; the reports' MB are 10^6 bytes, as the talk writes them
 (docs/talk.md). Numbers are read exactly (decimal arithmetic, never a float that overflows)
 and every result is finite and below a bound no hardware figure comes near, so a typo such
 as `1e400B` is one clear error instead of an infinity further on.
@@ -13,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 
 _DECIMAL = {"": 1, "K": 10**3, "M": 10**6, "G": 10**9, "T": 10**12, "P": 10**15, "E": 10**18}
 _BINARY = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60}
+_SIZE_PREFIX = {"": 1} | {p[0]: scale for p, scale in _BINARY.items()} | _BINARY
 _NUMBER = r"(?P<num>[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)"
 _SIZE = re.compile(rf"^{_NUMBER}\s*(?P<prefix>[KMGTPE]i|[KMGTPEk])?(?P<unit>B|bit)?$", re.A)
 _RATE = re.compile(rf"^{_NUMBER}\s*(?P<prefix>Ki|Mi|Gi|Ti|K|M|G|T|k)?B/s$", re.A)
@@ -49,12 +53,13 @@ def _amount(number: str, scale, value: object) -> Decimal:
 
 
 def parse_bytes(value: object) -> int:
-    """`32KiB` -> 32768, `64B` -> 64, `128bit` -> 16, a bare integer -> bytes. Never negative."""
+    """`32KiB`, `32KB`, `32K` or `32k` -> 32768, `64B` -> 64, `128bit` -> 16, a bare integer ->
+    bytes. Every prefix binary (see the module). Never negative."""
     text = _text(value, "a size such as 32KiB")
     match = _SIZE.match(text)
     if not match:
         raise ValueError(f"expected a size such as 32KiB or 64B, got {value!r}")
-    amount = _amount(match["num"], _scale(match["prefix"]), value)
+    amount = _amount(match["num"], _SIZE_PREFIX[(match["prefix"] or "").replace("k", "K")], value)
     if match["unit"] == "bit":
         amount /= 8
     if amount > MAX_BYTES:

@@ -129,3 +129,12 @@ def test_as_a_process_the_error_is_one_line_without_traceback(write_file):
     )
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert proc.stderr.count("\n") == 1 and "line 2: label must be 0" in proc.stderr
+
+
+@pytest.mark.parametrize("size", ["32k", "32K", "32KB", "32KiB", "32768"])
+def test_a_level_of_32k_is_32_kib_as_in_dinero(capsys, write_file, size):
+    code, out, _ = run_cli(
+        capsys, "replay", write_file("t.din", DIN), "--level", f"L1:{size}:4:64", "--json", "-"
+    )
+    (level,) = json.loads(out)["hierarchy"]
+    assert code == 0 and (level["size_bytes"], level["sets"]) == (32768, 128)
