@@ -60,9 +60,9 @@ def test_compare_prints_markdown_with_a_total_row(capsys):
     code, out, _ = run_cli(capsys, "compare", "se_block", "--hw", "pi3", "--format", "markdown")
     lines = out.splitlines()
     assert code == 0 and lines[0].startswith("Biggest avoidable traffic:")
-    header = "| ops | analytic MB | naive MB | naive ms | fused MB | fused ms |"
+    header = "| ops | estimate | naive DRAM | naive time | fused DRAM | fused time |"
     assert any(line.startswith(header) for line in lines)
-    assert any(line.startswith("| **total** | **19.009** |") for line in lines)
+    assert any(line.startswith("| **total** | **19.01 MB** |") for line in lines)
     assert "┃" not in out
 
 

@@ -8,6 +8,7 @@ hardware's roofline figures (analyze).
 """
 
 import argparse
+from collections.abc import Callable
 from typing import Any
 
 from sim.analytic.estimate import NetworkEstimate
@@ -19,6 +20,7 @@ from sim.outputs import check_figure_path, commit, figure_bytes, json_bytes, tex
 from sim.report.analytic import estimate_json, estimate_report
 from sim.report.console import make_console
 from sim.report.run import run_csv, run_json, run_report, summary_lines, units_report
+from sim.report.run_summary import kinds_report, slowest_report, verdict_lines
 from sim.report.tables import Report, markdown_table, rich_table
 
 
@@ -59,8 +61,11 @@ def present_run(
     result: RunResult,
     notes: list[str],
     files: list[tuple[str, bytes]] = (),
+    next_step: Callable[[], str] | None = None,
 ) -> None:
-    """Write the run's files (and `files`, made before it) together, then print its report."""
+    """Write the run's files (and `files`, made before it) together, then print its report:
+    the slowest kernels and the time per kind (every kernel with --all), the summary, the
+    verdict and, from `next_step` (called only if the report is printed), what to try next."""
     files = list(files)
     if args.json:
         data = run_json(result)
@@ -81,8 +86,13 @@ def present_run(
         files.append((args.timeline, json_bytes(timeline_json(result), compact=True)))
     announce(args, commit(files))
     if _terminal(args, *(path for path, _ in files)):
-        reports = [run_report(result)] + ([units_report(result)] if args.verbose else [])
-        print_reports(args.format, reports, [*summary_lines(result), *_notes(notes)])
+        if getattr(args, "all", False):
+            reports = [run_report(result)]
+        else:
+            reports = [slowest_report(result), kinds_report(result)]
+        reports += [units_report(result)] if args.verbose else []
+        lines = [*summary_lines(result), *_notes(notes), *verdict_lines(result)]
+        print_reports(args.format, reports, lines + ([next_step()] if next_step else []))
 
 
 def present_estimate(args: argparse.Namespace, est: NetworkEstimate, notes: list[str]) -> None:
@@ -105,7 +115,7 @@ def print_reports(fmt: str, reports: list[Report], lines: list[str]) -> None:
         else:
             console.print(rich_table(report))
     for line in lines:
-        console.print(line, markup=False, soft_wrap=True)
+        console.print(line, markup=False, soft_wrap=not console.fits_terminal)
 
 
 def _terminal(args: argparse.Namespace, *paths: Any) -> bool:

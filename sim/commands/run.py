@@ -6,6 +6,7 @@ import time
 
 from rich.progress import Progress
 
+from sim.analytic.estimate import estimate
 from sim.commands.common import (
     add_allow_unknown,
     add_format,
@@ -24,9 +25,12 @@ from sim.graph.model import Graph
 from sim.hw.load import load_hardware
 from sim.hw.model import Hardware, Precision
 from sim.outputs import check_outputs, text_bytes
+from sim.report.compare import kept_on_chip
 from sim.report.console import make_console
 from sim.report.notes import workload_notes
-from sim.schedule.presets import PRESETS
+from sim.report.run_summary import next_step_line
+from sim.report.tables import percent, scaled_bytes
+from sim.schedule.presets import PRESETS, preset_schedule
 from sim.schedule.saved import load_schedule, schedule_data
 from sim.yamlio import dump_yaml
 
@@ -64,6 +68,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--save-schedule", metavar="PATH", help="write the schedule that runs as YAML"
     )
     add_run_files(parser)
+    parser.add_argument(
+        "--all",
+        "--wide",
+        dest="all",
+        action="store_true",
+        help="every kernel with every column (default: the slowest kernels and a summary "
+        "per kind, to fit 80 columns)",
+    )
     add_format(parser)
     add_verbosity(parser)
     parser.add_argument(
@@ -88,8 +100,39 @@ def run(args: argparse.Namespace) -> int:
         files.append((args.save_schedule, text_bytes(dump_yaml(schedule_data(schedule)))))
     with _progress(len(schedule.kernels), shown=not args.quiet) as update:
         result = simulate(schedule, hw, caches=not args.no_caches, progress=update)
-    present_run(args, result, notes, files)
+    present_run(args, result, notes, files, lambda: _next_step(args, graph, precision, hw))
     return 0
+
+
+def _next_step(args: argparse.Namespace, graph: Graph, precision: Precision, hw: Hardware) -> str:
+    """The command that would save the most, with the round trips it keeps on chip by the
+    estimate (no simulation): fusing after naive, tiling after fused; else the roofline plot."""
+    spec = [args.workload, "--hw", args.hw]
+    if args.precision != "fp32":
+        spec += ["--precision", args.precision]
+    steps = {"naive": ("fused", "fusing"), "fused": ("tiled", "tiling conv chains")}
+    if args.schedule in steps and not args.no_caches:
+        better, verb = steps[args.schedule]
+        kept = _kept_bytes(better, graph, precision, hw)
+        kept -= _kept_bytes(args.schedule, graph, precision, hw)
+        if kept > 0:
+            analytic = estimate(graph, precision).analytic_bytes
+            saving = (
+                f"by the estimate, {verb} keeps {scaled_bytes(kept)} of round trips to DRAM "
+                f"on chip ({percent(kept / analytic)} of the {scaled_bytes(analytic)} estimate)"
+            )
+            schedules = f"{args.schedule},{better}"
+            return next_step_line(["compare", *spec, "--schedules", schedules], saving)
+    plot = ["run", *spec, "--schedule", args.schedule, "--plot", "roofline.png"]
+    return next_step_line(plot, "every kernel on the device's roofline")
+
+
+def _kept_bytes(name: str, graph: Graph, precision: Precision, hw: Hardware) -> int:
+    """Bytes of the round trips to DRAM a preset's kernels keep on chip (sim/report/compare)."""
+    schedule = preset_schedule(name, graph, precision, hw)
+    return sum(
+        item["round_trip_bytes"] for k in schedule.kernels for item in kept_on_chip(k, schedule)
+    )
 
 
 def _schedule_spec(value: str) -> str:

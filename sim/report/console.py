@@ -1,5 +1,6 @@
 """A rich console for the CLI: terminal width on a terminal, wide enough for tables in a pipe."""
 
+import os
 import sys
 
 from rich.console import Console
@@ -14,6 +15,9 @@ class _Console(Console):
 
 
 def make_console(stderr: bool = False) -> Console:
+    """The terminal's width on a terminal, or COLUMNS when set; else PIPE_WIDTH."""
     stream = sys.stderr if stderr else sys.stdout
-    width = None if stream.isatty() else PIPE_WIDTH
-    return _Console(file=stream, width=width, highlight=False)
+    width = None if stream.isatty() or os.environ.get("COLUMNS", "").isdigit() else PIPE_WIDTH
+    console = _Console(file=stream, width=width, highlight=False)
+    console.fits_terminal = width is None  # lines wrap at its width; in a pipe they do not
+    return console
