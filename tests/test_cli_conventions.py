@@ -122,3 +122,19 @@ def test_a_closed_standard_output_is_one_line_and_exit_2():
         stderr=subprocess.PIPE, text=True, preexec_fn=lambda: os.close(1),
     )  # fmt: skip
     assert done.returncode == 2 and done.stderr == "error: standard output is closed\n"
+
+
+def test_progress_shows_on_a_terminal_after_a_second_and_never_when_quiet(monkeypatch):
+    from sim.commands import progress as module
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    with module.progress("work", shown=False) as update:
+        assert update is None
+    monkeypatch.setattr(module.progress, "DELAY_S", 0.0)
+    with module.progress("work") as update:
+        update(1, 4)
+        bar = update.__self__.bar
+        assert bar is not None and bar.tasks[0].completed == 1 and bar.tasks[0].total == 4
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False)
+    with module.progress("work") as update:
+        assert update is None

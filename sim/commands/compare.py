@@ -17,6 +17,7 @@ from sim.commands.common import (
     preset_with_notes,
 )
 from sim.commands.present import print_reports
+from sim.commands.progress import progress
 from sim.engine.simulate import simulate
 from sim.graph.load import load_workload
 from sim.hw.load import load_hardware
@@ -68,7 +69,10 @@ def run(args: argparse.Namespace) -> int:
     chosen = [preset_with_notes(n, graph, precision, hw, args.objective) for n in names]
     schedules = [schedule for schedule, _ in chosen]
     notes = [note for _, found in chosen for note in found]
-    results = [simulate(s, hw) for s in schedules]
+    results = []
+    for schedule in schedules:
+        with progress(f"simulating {schedule.name}", shown=not args.quiet) as update:
+            results.append(simulate(schedule, hw, progress=update))
     data = compare_json(schedules, results)
     if notes:
         data["notes"] = notes

@@ -16,6 +16,7 @@ from sim.cache.accesses import Accesses
 from sim.cache.stats import HierarchyStats
 from sim.cache.trace_file import read_trace
 from sim.commands.common import ListFlag, add_json, announce, input_files
+from sim.commands.progress import progress
 from sim.errors import ConfigError
 from sim.hw.load import load_hardware
 from sim.hw.model import CacheLevel, Replacement, WritePolicy
@@ -48,6 +49,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--engine", choices=ENGINES, default="fast", help="cache model (default: fast)"
     )
     add_json(parser)
+    parser.add_argument(
+        "-q", "--quiet", action="store_true", help="print nothing but errors; only write files"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -62,14 +66,34 @@ def run(args: argparse.Namespace) -> int:
         hierarchy = make_hierarchy(levels, args.engine)
     except ValueError as exc:
         raise ConfigError(str(exc), file=args.hw) from None
-    replay = hierarchy.run(trace.addresses, trace.is_write, _sizes(trace))
+    with progress("replaying accesses", shown=not args.quiet) as update:
+        replay = _replay(hierarchy, trace, update)
     flush = hierarchy.flush()
     data = _json(args.trace, trace, levels, args.engine, replay + flush, flush)
     if args.json:
         announce(args, commit([(args.json, json_bytes(data))]))
-    if args.json != "-":
+    if args.json != "-" and not args.quiet:
         make_console().print(_table(data))
     return 0
+
+
+CHUNK_ACCESSES = 2**20
+
+
+def _replay(hierarchy, trace: Accesses, update) -> HierarchyStats:
+    """The whole trace through the hierarchy; a chunk at a time when a bar shows progress
+    (the caches keep their state between chunks, so the counts are the same)."""
+    sizes = _sizes(trace)
+    if update is None:
+        return hierarchy.run(trace.addresses, trace.is_write, sizes)
+    total = None
+    for start in range(0, len(trace), CHUNK_ACCESSES):
+        part = slice(start, start + CHUNK_ACCESSES)
+        chunk_sizes = sizes[part] if len(trace.sizes_bytes) else sizes
+        stats = hierarchy.run(trace.addresses[part], trace.is_write[part], chunk_sizes)
+        total = stats if total is None else total + stats
+        update(min(start + CHUNK_ACCESSES, len(trace)), len(trace))
+    return total if total is not None else hierarchy.run(trace.addresses, trace.is_write, sizes)
 
 
 def parse_levels(specs: list[str]) -> tuple[CacheLevel, ...]:

@@ -19,6 +19,7 @@ from sim.commands.common import (
     precision_of,
 )
 from sim.commands.present import figure_path, print_reports
+from sim.commands.progress import progress
 from sim.engine.simulate import simulate
 from sim.graph.load import load_workload
 from sim.hw.load import load_hardware
@@ -79,12 +80,13 @@ def run(args: argparse.Namespace) -> int:
     precision = precision_of(args)
     hws = [load_hardware(spec) for spec in args.hw]
     graphs = [load_workload(spec) for spec in args.workloads]
-    results = [
-        simulate(preset_schedule(n, g, precision, hw), hw)
-        for hw in hws
-        for g in graphs
-        for n in args.schedules
-    ]
+    runs = [(hw, g, n) for hw in hws for g in graphs for n in args.schedules]
+    results = []
+    with progress(f"simulating {len(runs)} runs", shown=not args.quiet) as update:
+        for hw, graph, name in runs:
+            results.append(simulate(preset_schedule(name, graph, precision, hw), hw))
+            if update:
+                update(len(results), len(runs))
     data = roofline_data(hws, results, precision)
     files = []
     if args.plot:

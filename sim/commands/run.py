@@ -1,10 +1,6 @@
 """`python -m sim run WORKLOAD --hw HW`: simulate a network, traffic next to the estimate."""
 
 import argparse
-import sys
-import time
-
-from rich.progress import Progress
 
 from sim.analytic.estimate import estimate
 from sim.commands.common import (
@@ -19,6 +15,7 @@ from sim.commands.common import (
     preset_with_notes,
 )
 from sim.commands.present import add_run_files, present_run, run_outputs
+from sim.commands.progress import progress
 from sim.engine.simulate import simulate
 from sim.graph.load import load_workload
 from sim.graph.model import Graph
@@ -26,7 +23,6 @@ from sim.hw.load import load_hardware
 from sim.hw.model import Hardware, Precision
 from sim.outputs import check_outputs, text_bytes
 from sim.report.compare import kept_on_chip
-from sim.report.console import make_console
 from sim.report.notes import workload_notes
 from sim.report.run_summary import next_step_line
 from sim.report.tables import percent, scaled_bytes
@@ -98,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
     files = []
     if args.save_schedule:
         files.append((args.save_schedule, text_bytes(dump_yaml(schedule_data(schedule)))))
-    with _progress(len(schedule.kernels), shown=not args.quiet) as update:
+    with progress("simulating kernels", shown=not args.quiet) as update:
         result = simulate(schedule, hw, caches=not args.no_caches, progress=update)
     present_run(args, result, notes, files, lambda: _next_step(args, graph, precision, hw))
     return 0
@@ -154,33 +150,3 @@ def _schedule(spec: str, graph: Graph, precision: Precision, hw: Hardware, objec
     if not _is_saved(spec):
         return preset_with_notes(spec, graph, precision, hw, objective)
     return load_schedule(spec, graph, precision), []
-
-
-class _progress:
-    """A progress bar on stderr, only on a terminal and only once a run has taken a second."""
-
-    DELAY_S = 1.0
-
-    def __init__(self, total: int, shown: bool = True):
-        self.total = total
-        self.shown = shown
-        self.bar = None
-        self.task = None
-        self.started = time.monotonic()
-
-    def __enter__(self):
-        return self.update if self.shown and sys.stderr.isatty() else None
-
-    def update(self, done: int, total: int) -> None:
-        if self.bar is None:
-            if time.monotonic() - self.started < self.DELAY_S:
-                return
-            self.bar = Progress(console=make_console(stderr=True), transient=True)
-            self.bar.start()
-            self.task = self.bar.add_task("simulating kernels", total=total)
-        self.bar.update(self.task, completed=done)
-
-    def __exit__(self, *exc):
-        if self.bar is not None:
-            self.bar.stop()
-        return False
