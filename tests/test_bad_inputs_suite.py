@@ -199,7 +199,7 @@ CASES = [
         "hardware 1 EB cache",
         {"hw.yaml": pi3("size: 512KiB", "size: 1EB").replace("share: 128KiB", "share: 1EB")},
         ["run", "matvec_1000", "--hw", "{dir}/hw.yaml"],
-        ["hw.yaml", "memory[1]", "15,625,000,000,000,000 lines", "at most 4,194,304"],
+        ["hw.yaml", "memory[1]", "18,014,398,509,481,984 lines", "at most 4,194,304"],
     ),
     (
         "hardware zero-sized cache",
