@@ -1,27 +1,50 @@
 """`python -m sim COMMAND ...`: parse arguments, run one command, turn user mistakes into exit 2.
 
-Each command lives in `sim/commands/` as a module with NAME, HELP, `add_arguments(parser)`
-and `run(args) -> int`; this module only dispatches and reports errors.
+Each command lives in `sim/commands/` (its registry says which module); this module only
+dispatches and reports how a run ended:
+
+- 0: done; 2: a mistake in an input or a flag, said in one line on stderr;
+- 130 (Ctrl-C) and 143 (SIGTERM): interrupted, one line, no output file left half-written;
+- 141: standard output was a pipe whose reader went away (`| head`): quietly, as `yes | head`.
 """
 
 import argparse
+import os
 import re
+import signal
 import sys
+import threading
+import warnings
 
+from sim import __version__
 from sim.commands import COMMANDS
 from sim.errors import SimError
-from sim.paths import closest
+from sim.paths import ShadowWarning, closest
 
 EXIT_USER_ERROR = 2
+EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141
+EXIT_TERMINATED = 143
 
+DESCRIPTION = """\
+Simulate deep-learning inference on a device's memory hierarchy: how long a
+network takes, how many bytes really cross the DRAM bus (next to the
+cache-ignoring estimate), which layers are compute-, DRAM- or latency-bound,
+and what a fused or tiled schedule would save."""
 
-EXAMPLES = """examples:
-  python -m sim run mobilenet --hw pi3
-  python -m sim analyze workloads/bottleneck_256.yaml --hw xavier --format markdown
-  python -m sim roofline --hw pi3 xavier v100 --plot roofs.png
-  python -m sim COMMAND --help      (every command's options, with examples)"""
+EPILOG = """\
+start here:
+  python -m sim list                        the shipped devices and networks
+  python -m sim run mobilenet --hw pi3      MobileNet on one Raspberry Pi 3 core
+  python -m sim compare mobilenet --hw pi3  what fusing layers saves, per layer
+  python -m sim analyze resnet50 --hw v100  the estimate: FLOPs, bytes, bound
+  python -m sim COMMAND --help              a command's options, with examples
 
-_INVALID_CHOICE = re.compile(r"invalid choice: '([^']*)' \(choose from (.*)\)")
+WORKLOAD and HW are shipped names (see `list`) or paths to YAML or ONNX files.
+A mistake in an input ends with one line naming the file, the place and the
+reason, and exit code 2. Documentation: docs/tutorial.md in the repository."""
+
+_INVALID_CHOICE = re.compile(r"invalid choice: '?([^' ]*)'? \(choose from ([^)]*)\)")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -31,40 +54,109 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str):
         found = _INVALID_CHOICE.search(message)
         if found:
-            match = closest(found[1], re.findall(r"'([^']*)'", found[2]))
+            match = closest(found[1], [c.strip(" '") for c in found[2].split(",")])
             if match:
                 message += f" (did you mean {match}?)"
         self.exit(EXIT_USER_ERROR, f"{self.prog}: error: {message}\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The parser; only the command `argv` names gets its arguments (and its imports)."""
+    commands = "\n".join(f"  {c.name:<10}{c.help}" for c in COMMANDS)
     parser = _Parser(
         prog="python -m sim",
-        description=__doc__.splitlines()[0],
-        epilog=EXAMPLES,
+        usage="python -m sim COMMAND [options]",
+        description=f"{DESCRIPTION}\n\ncommands:\n{commands}",
+        epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    subparsers = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    parser.add_argument("--version", action="version", version=f"sim {__version__}")
+    subparsers = parser.add_subparsers(
+        dest="command",
+        required=True,
+        parser_class=_Parser,
+        metavar="COMMAND",
+        help=argparse.SUPPRESS,
+    )
+    chosen = next((a for a in argv or [] if not a.startswith("-")), None)
     for command in COMMANDS:
         sub = subparsers.add_parser(
-            command.NAME,
-            help=command.HELP,
-            description=command.HELP,
-            epilog=getattr(command, "EXAMPLES", None),
-            formatter_class=argparse.RawDescriptionHelpFormatter,
+            command.name,
+            help=command.help,
+            description=command.help,
+            prog=f"python -m sim {command.name}",
         )
-        command.add_arguments(sub)
-        sub.set_defaults(run=command.run)
+        if command.name == chosen or argv is None:
+            module = command.load()
+            sub.epilog = getattr(module, "EXAMPLES", None)
+            sub.formatter_class = argparse.RawDescriptionHelpFormatter
+            module.add_arguments(sub)
+            sub.set_defaults(run=module.run)
     return parser
 
 
+class Terminated(BaseException):
+    """SIGTERM, raised where the program is, so that it unwinds as Ctrl-C does."""
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if sys.stdout is None:  # started with its standard output closed (`>&-`)
+        print("error: standard output is closed", file=sys.stderr)
+        return EXIT_USER_ERROR
+    previous = _raise_on_sigterm()
     try:
-        return args.run(args)
+        args = build_parser(argv).parse_args(argv)
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", ShadowWarning)
+            warnings.showwarning = _note_once(set())
+            code = args.run(args)
+        sys.stdout.flush()  # a closed pipe shows here, not at the interpreter's exit
+        return code
     except SimError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
+    except Terminated:
+        print("terminated", file=sys.stderr)
+        return EXIT_TERMINATED
+    except BrokenPipeError:
+        _discard_stdout()
+        return EXIT_BROKEN_PIPE
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _raise_on_sigterm():
+    """Make SIGTERM raise `Terminated` (main thread only); the handler it replaces."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def handler(signum, frame):
+        raise Terminated
+
+    return signal.signal(signal.SIGTERM, handler)
+
+
+def _discard_stdout() -> None:
+    """Point standard output at /dev/null, so the interpreter's last flush does not fail too."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # not a real file (a test's capture)
+        pass
+
+
+def _note_once(said: set[str]):
+    """A `warnings.showwarning` that prints a ShadowWarning as one `note:` line, once."""
+
+    def show(message, category, *_args, **_kwargs) -> None:
+        text = f"note: {message}"
+        if text not in said:
+            said.add(text)
+            print(text, file=sys.stderr)
+
+    return show

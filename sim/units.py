@@ -1,19 +1,31 @@
 """Parse quantities written with units (`32KiB`, `3.6GB/s`, `1.2GHz`, `175ns`) into SI numbers.
 
-Sizes are exact integers of bytes; binary prefixes (KiB, MiB, GiB) are powers of 1024 and
-decimal prefixes (KB, MB, GB) powers of 1000, as in SEED.md where MB = 10^6 bytes.
+Sizes are what `parse_bytes` reads: cache, line, share and register sizes, in hardware files
+and `replay --level`. They are exact integers of bytes, and every prefix is binary: `32K`,
+`32k`, `32KB` and `32KiB` all mean 32,768 bytes, as cache datasheets and Dinero write them
+(nobody builds a 32,000-byte cache). Rates are decimal, as vendors quote bandwidth: 3.6GB/s
+is 3.6e9 bytes per second; the reports' MB are 10^6 bytes, as the talk writes them
+(docs/talk.md). Numbers are read exactly (decimal arithmetic, never a float that overflows)
+and every result is finite and below a bound no hardware figure comes near, so a typo such
+as `1e400B` is one clear error instead of an infinity further on.
 """
 
+import math
 import re
+from decimal import Decimal, InvalidOperation
 
 _DECIMAL = {"": 1, "K": 10**3, "M": 10**6, "G": 10**9, "T": 10**12, "P": 10**15, "E": 10**18}
 _BINARY = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60}
+_SIZE_PREFIX = {"": 1} | {p[0]: scale for p, scale in _BINARY.items()} | _BINARY
 _NUMBER = r"(?P<num>[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)"
-_SIZE = re.compile(rf"^{_NUMBER}\s*(?P<prefix>[KMGTPE]i|[KMGTPEk])?(?P<unit>B|bit)?$")
-_RATE = re.compile(rf"^{_NUMBER}\s*(?P<prefix>Ki|Mi|Gi|Ti|K|M|G|T|k)?B/s$")
-_FREQ = re.compile(rf"^{_NUMBER}\s*(?P<prefix>k|K|M|G)?Hz$")
-_TIME = re.compile(rf"^{_NUMBER}\s*(?P<unit>s|ms|us|ns|ps)$")
+_SIZE = re.compile(rf"^{_NUMBER}\s*(?P<prefix>[KMGTPE]i|[KMGTPEk])?(?P<unit>B|bit)?$", re.A)
+_RATE = re.compile(rf"^{_NUMBER}\s*(?P<prefix>Ki|Mi|Gi|Ti|K|M|G|T|k)?B/s$", re.A)
+_FREQ = re.compile(rf"^{_NUMBER}\s*(?P<prefix>k|K|M|G)?Hz$", re.A)
+_TIME = re.compile(rf"^{_NUMBER}\s*(?P<unit>s|ms|us|ns|ps)$", re.A)
 _TIME_SCALE = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "ns": 1e-9, "ps": 1e-12}
+MAX_BYTES = 2**63 - 1  # any size beyond is a typo, and would not fit a 64-bit count
+MAX_QUANTITY = Decimal("1e30")  # rates, frequencies and times: far beyond any real device
+_EXPONENT_LIMIT = 400  # digits of exponent read before the bound is checked
 
 
 def _scale(prefix: str | None) -> int:
@@ -24,49 +36,64 @@ def _scale(prefix: str | None) -> int:
 def _text(value: object, what: str) -> str:
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         raise ValueError(f"expected {what}, got {value!r}")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"expected {what}, got {value!r}")
     return str(value).strip()
 
 
+def _amount(number: str, scale, value: object) -> Decimal:
+    """`number` x `scale`, exactly; refuses an exponent too large to mean anything."""
+    try:
+        amount = Decimal(number)
+    except InvalidOperation:
+        raise ValueError(f"{value!r} is not a number") from None
+    if abs(amount.adjusted()) > _EXPONENT_LIMIT:
+        raise ValueError(f"{value!r} is out of range")
+    return amount * scale
+
+
 def parse_bytes(value: object) -> int:
-    """`32KiB` -> 32768, `64B` -> 64, `128bit` -> 16, a bare integer -> bytes. Never negative."""
+    """`32KiB`, `32KB`, `32K` or `32k` -> 32768, `64B` -> 64, `128bit` -> 16, a bare integer ->
+    bytes. Every prefix binary (see the module). Never negative."""
     text = _text(value, "a size such as 32KiB")
     match = _SIZE.match(text)
     if not match:
         raise ValueError(f"expected a size such as 32KiB or 64B, got {value!r}")
-    bits = match["unit"] == "bit"
-    amount = float(match["num"]) * _scale(match["prefix"])
-    if bits:
+    amount = _amount(match["num"], _SIZE_PREFIX[(match["prefix"] or "").replace("k", "K")], value)
+    if match["unit"] == "bit":
         amount /= 8
-    if amount != int(amount):
+    if amount > MAX_BYTES:
+        raise ValueError(f"{value!r} is out of range (at most {MAX_BYTES:,} bytes)")
+    if amount != amount.to_integral_value():
         raise ValueError(f"{value!r} is not a whole number of bytes")
     return int(amount)
 
 
+def _quantity(value: object, pattern: re.Pattern, example: str, scale_of) -> float:
+    """The number times its unit's scale, as a float, once the exact product is in range."""
+    text = _text(value, f"a {example}")
+    match = pattern.match(text)
+    if not match:
+        raise ValueError(f"expected a {example}, got {value!r}")
+    scale = scale_of(match)
+    if _amount(match["num"], Decimal(scale), value) > MAX_QUANTITY:
+        raise ValueError(f"{value!r} is out of range")
+    return float(match["num"]) * scale
+
+
 def parse_bytes_per_s(value: object) -> float:
     """`3.6GB/s` -> 3.6e9 bytes per second."""
-    text = _text(value, "a bandwidth such as 3.6GB/s")
-    match = _RATE.match(text)
-    if not match:
-        raise ValueError(f"expected a bandwidth such as 3.6GB/s, got {value!r}")
-    return float(match["num"]) * _scale(match["prefix"])
+    return _quantity(value, _RATE, "bandwidth such as 3.6GB/s", lambda m: _scale(m["prefix"]))
 
 
 def parse_hz(value: object) -> float:
     """`1.2GHz` -> 1.2e9."""
-    text = _text(value, "a frequency such as 1.2GHz")
-    match = _FREQ.match(text)
-    if not match:
-        raise ValueError(f"expected a frequency such as 1.2GHz, got {value!r}")
-    return float(match["num"]) * _scale(match["prefix"])
+    return _quantity(value, _FREQ, "frequency such as 1.2GHz", lambda m: _scale(m["prefix"]))
 
 
 def parse_seconds(value: object) -> float:
     """`175ns` -> 1.75e-7."""
-    text = _text(value, "a time such as 175ns")
-    match = _TIME.match(text)
-    if not match:
-        raise ValueError(f"expected a time such as 175ns, got {value!r}")
-    return float(match["num"]) * _TIME_SCALE[match["unit"]]
+    return _quantity(value, _TIME, "time such as 175ns", lambda m: _TIME_SCALE[m["unit"]])
 
 
 def format_bytes(n_bytes: float) -> str:

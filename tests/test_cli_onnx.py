@@ -36,8 +36,8 @@ def test_analyze_each_light_model(capsys, path):
 def test_convert_round_trips_to_the_same_numbers(capsys, tmp_path):
     onnx_path = mobilenet_v1(tmp_path)
     yaml_path = tmp_path / "mine.yaml"
-    code, out, _ = run_cli(capsys, "convert", onnx_path, "-o", yaml_path)
-    assert code == 0 and out == f"wrote {yaml_path}: 85 ops\n"
+    code, out, err = run_cli(capsys, "convert", onnx_path, "-o", yaml_path)
+    assert code == 0 and out == "" and err == f"wrote {yaml_path}: 85 ops\n"
     text = yaml_path.read_text()
     assert text.startswith(f"# Converted from {onnx_path} by `python -m sim convert`.")
     assert "  - {op: depthwise_conv2d, name: sep0_dw, in: [conv1_relu], kernel: 3," in text

@@ -20,7 +20,7 @@ def run_cli(capsys, *argv):
 WITH_EXAMPLES = ("run", "analyze", "roofline", "convert", "list", "replay")
 
 
-@pytest.mark.parametrize("command", [c.NAME for c in COMMANDS])
+@pytest.mark.parametrize("command", [c.name for c in COMMANDS])
 def test_every_command_has_help_with_examples(capsys, command):
     with pytest.raises(SystemExit) as exit_info:
         main([command, "--help"])
@@ -85,21 +85,41 @@ def test_csv_carries_every_number_of_the_table_with_units_in_the_names(capsys):
     assert code == 0
     rows = list(csv.DictReader(io.StringIO(out)))
     assert set(rows[0]) >= {
-        "kernel", "kind", "cycles", "seconds", "achieved_flops_per_s", "analytic_bytes",
-        "dram_read_bytes", "dram_write_bytes", "dram_to_analytic", "L1D_hit_rate",
-        "L2_hit_rate", "bound", "macs", "flops",
+        "row", "kernel", "kind", "cycles", "seconds", "achieved_flops_per_s", "analytic_bytes",
+        "dram_read_bytes", "dram_write_bytes", "dram_to_analytic", "cache1_name",
+        "cache1_hit_rate", "cache2_name", "cache2_hit_rate", "bound", "macs", "flops",
     }  # fmt: skip
     *kernels, total = rows
-    assert [k["kernel"] for k in kernels] == ["c", "(write-back)"] and total["kernel"] == "total"
-    assert float(total["cycles"]) == pytest.approx(sum(float(k["cycles"]) for k in kernels))
-    code, table, _ = run_cli(capsys, "run", "matvec_1000", "--hw", "pi3", "--format", "markdown")
+    assert [k["kernel"] for k in kernels] == ["c", "(write-back)"]
+    assert [r["row"] for r in rows] == ["kernel", "kernel", "total"] and total["kernel"] == ""
+    assert all(r["cycles"].isdigit() for r in rows)  # whole cycles
+    assert int(total["cycles"]) == pytest.approx(sum(int(k["cycles"]) for k in kernels), abs=1)
+    code, table, _ = run_cli(
+        capsys, "run", "matvec_1000", "--hw", "pi3", "--all", "--format", "markdown"
+    )
     (line,) = [line for line in table.splitlines() if line.startswith("| c |")]
     cells = [cell.strip() for cell in line.strip("|").split("|")]
     c = kernels[0]
-    assert cells[2] == f"{float(c['cycles']):,.0f}"
-    assert cells[3] == f"{float(c['seconds']) * 1e6:,.1f}"
-    assert cells[6] == f"{int(c['dram_read_bytes']) / 1e6:,.3f}"
-    assert cells[9] == f"{100 * float(c['L1D_hit_rate']):.1f}%"
+    assert cells[2] == f"{int(c['cycles']):,}"
+    assert cells[3] == f"{float(c['seconds']) * 1e3:,.2f} ms"
+    assert cells[6] == f"{int(c['dram_read_bytes']) / 1e6:,.2f} MB"
+    assert cells[9] == f"{100 * float(c['cache1_hit_rate']):.1f}%" and c["cache1_name"] == "L1D"
+
+
+@pytest.mark.parametrize("hw", ["pi3", "xavier", "v100"])
+def test_csv_columns_are_the_same_on_every_device(capsys, hw):
+    code, out, _ = run_cli(capsys, "run", "matvec_1000", "--hw", hw, "--csv", "-")
+    _, pi3, _ = run_cli(capsys, "run", "matvec_1000", "--hw", "pi3", "--csv", "-")
+    assert code == 0 and out.splitlines()[0] == pi3.splitlines()[0]
+
+
+def test_json_cycles_are_whole_and_the_keys_of_old_are_kept(capsys):
+    code, out, _ = run_cli(capsys, "run", "matvec_1000", "--hw", "pi3", "--json", "-")
+    data = json.loads(out)
+    assert isinstance(data["totals"]["cycles"], int)
+    assert all(isinstance(k["cycles"], int) for k in data["kernels"])
+    assert {"workload", "hw", "schedule", "precision", "totals", "kernels"} <= data.keys()
+    assert {"busy_cycles", "levels", "dram_to_analytic", "bound"} <= data["kernels"][0].keys()
 
 
 def test_markdown_is_a_github_table(capsys):
@@ -120,7 +140,7 @@ def test_verbose_adds_per_unit_totals_and_quiet_drops_the_table(capsys):
     _, verbose, _ = run_cli(capsys, "run", "matvec_1000", "--hw", "pi3", "--verbose")
     assert "per unit: busy time and counts" in verbose and "cache L1D" in verbose
     _, plain, _ = run_cli(capsys, "run", "matvec_1000", "--hw", "pi3")
-    assert "per unit" not in plain and "per kernel" in plain
+    assert "per unit" not in plain and "slowest of 2 kernels" in plain
     _, verbose, _ = run_cli(capsys, "analyze", "matvec_1000", "--hw", "pi3", "--verbose")
     assert "ridge 10.67 FLOP/B: 1 ops memory-bound" in verbose  # 4 cores: 38.4 / 3.6
     assert run_cli(capsys, "analyze", "matvec_1000", "--quiet") == (0, "", "")

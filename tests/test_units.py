@@ -18,11 +18,16 @@ from sim.units import (
         ("512KiB", 524288),
         ("6MiB", 6 * 2**20),
         ("64B", 64),
-        ("8.8MB", 8_800_000),  # MB = 10^6 bytes, as SEED.md uses it
         ("128bit", 16),
         (4096, 4096),
-        ("1EB", 10**18),  # parsed, so that the cache model can refuse it with a reason
+        ("1EB", 2**60),  # parsed, so that the cache model can refuse it with a reason
         ("2PiB", 2**51),
+        # cache sizes as datasheets and Dinero write them: every prefix binary
+        ("32k", 32768),
+        ("32K", 32768),
+        ("32KB", 32768),
+        ("1.5MB", 3 * 2**19),
+        ("6M", 6 * 2**20),
     ],
 )
 def test_sizes(text, expected):
@@ -37,7 +42,9 @@ def test_rates_and_times():
     assert parse_seconds("175ns") == pytest.approx(175e-9)
 
 
-@pytest.mark.parametrize("bad", ["", "-4KiB", "12 parsecs", "3.5B", True, None, [1], "2KB/s"])
+@pytest.mark.parametrize(
+    "bad", ["", "-4KiB", "12 parsecs", "3.5B", True, None, [1], "2KB/s", "8.8MB", "1e400B"]
+)
 def test_bad_sizes_are_refused_with_the_value(bad):
     with pytest.raises(ValueError):
         parse_bytes(bad)
@@ -46,6 +53,13 @@ def test_bad_sizes_are_refused_with_the_value(bad):
 def test_bad_rate_names_the_expected_form():
     with pytest.raises(ValueError, match="3.6GB/s"):
         parse_bytes_per_s("fast")
+
+
+@given(st.integers(min_value=0, max_value=40), st.sampled_from(["KiB", "MiB", "GiB"]))
+def test_every_size_prefix_is_binary(mantissa, unit):
+    forms = [unit[0], unit[0] + "B", *(["k", "kB"] if unit == "KiB" else [])]
+    for short in forms:
+        assert parse_bytes(f"{mantissa}{short}") == parse_bytes(f"{mantissa}{unit}")
 
 
 @given(st.integers(min_value=0, max_value=40), st.sampled_from(["KiB", "MiB", "GiB"]))

@@ -1,1 +1,1 @@
-"""The cache-ignoring estimate (SEED.md section 3): FLOPs, parameters, bytes and the roofline."""
+"""The cache-ignoring estimate (docs/talk.md, section 3): FLOPs, parameters, bytes, roofline."""

@@ -1,7 +1,7 @@
 """The talk's cache-ignoring estimate per op and per network, with the roofline bound.
 
 Memory access of an op = (elements of all inputs + parameters + outputs) x bytes per element:
-every tensor streams from and to DRAM once per op (SEED.md section 3). Views (flatten) move
+every tensor streams from and to DRAM once per op (docs/talk.md, section 3). Views (flatten) move
 no data and count zero bytes. The roofline time is max(FLOPs / peak, bytes / bandwidth).
 """
 

@@ -9,15 +9,15 @@ from sim.commands.common import (
     add_json,
     add_precision,
     add_verbosity,
+    input_files,
     precision_of,
 )
 from sim.commands.present import present_estimate
 from sim.graph.load import load_workload
 from sim.hw.load import load_hardware
+from sim.outputs import check_outputs
 from sim.report.notes import workload_notes
 
-NAME = "analyze"
-HELP = "per-op FLOPs, parameters, cache-ignoring bytes and roofline bound of a workload"
 EXAMPLES = """examples:
   python -m sim analyze mobilenet
   python -m sim analyze workloads/bottleneck_256.yaml --hw pi3 --format markdown
@@ -35,6 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    check_outputs({"--json": args.json}, input_files([args.workload], [args.hw] if args.hw else []))
     precision = precision_of(args)
     hw = load_hardware(args.hw) if args.hw else None
     graph = load_workload(args.workload, allow_unknown=args.allow_unknown)

@@ -1,10 +1,18 @@
-"""Arguments several commands share, and turning them into values."""
+"""Arguments several commands share, and turning them into values.
+
+List flags take their items either way, `--schedules naive,fused` or `--schedules naive fused`
+(or both, and repeated); a mistyped item of a known set gets the same `did you mean` as any
+choice.
+"""
 
 import argparse
+import sys
+from pathlib import Path
 
-from sim.errors import ConfigError
+from sim.errors import ConfigError, WorkloadError
 from sim.hw.load import load_hardware
 from sim.hw.model import Hardware, Precision
+from sim.paths import resolve
 from sim.plan.auto import OBJECTIVES
 from sim.report.tables import FORMATS
 from sim.units import parse_bytes
@@ -71,7 +79,11 @@ def add_device(parser: argparse.ArgumentParser, *, several: bool = False) -> Non
     """--hw, and how much of the device a run uses: --cores and --share."""
     if several:
         parser.add_argument(
-            "--hw", nargs="+", required=True, help="devices: names in hw_configs/ or YAML paths"
+            "--hw",
+            action=ListFlag,
+            required=True,
+            metavar="HW",
+            help="hardware: shipped names or YAML paths, `pi3 xavier` or `pi3,xavier`",
         )
     else:
         parser.add_argument(
@@ -110,3 +122,40 @@ def device_of(args: argparse.Namespace, spec: str | None = None) -> Hardware:
         except ValueError as exc:
             raise ConfigError(f"--share {args.share}: {exc}") from None
     return hw
+
+
+def input_files(workloads=(), hardware=(), others=()) -> list[Path]:
+    """The files a command reads: workload and hardware names resolved, other paths as given."""
+    files = [resolve(spec, "workloads", "workload", WorkloadError) for spec in workloads]
+    files += [resolve(spec, "hw_configs", "hardware", ConfigError) for spec in hardware]
+    return files + [Path(p) for p in others if p]
+
+
+def announce(args: argparse.Namespace, written: list[str]) -> None:
+    """One `wrote PATH` line per file on stderr, unless --quiet."""
+    if not getattr(args, "quiet", False):
+        for path in written:
+            print(f"wrote {path}", file=sys.stderr)
+
+
+class ListFlag(argparse.Action):
+    """A list: items after the flag, split at commas too; repeating the flag adds to it.
+    `known` (optional) is the set every item must belong to."""
+
+    def __init__(self, *args, known=None, **kwargs):
+        self.known = known
+        super().__init__(*args, nargs="+", **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        items = [item.strip() for value in values for item in value.split(",") if item.strip()]
+        if not items:
+            parser.error(f"argument {option_string}: expected at least one value")
+        for item in items:
+            if self.known is not None and item not in self.known:
+                choices = ", ".join(repr(k) for k in self.known)
+                parser.error(
+                    f"argument {option_string}: invalid choice: '{item}' (choose from {choices})"
+                )
+        current = getattr(namespace, self.dest)
+        previous = [] if current is self.default or current is None else current
+        setattr(namespace, self.dest, [*previous, *items])

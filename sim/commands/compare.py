@@ -5,27 +5,28 @@ import argparse
 import attrs
 
 from sim.commands.common import (
+    ListFlag,
     add_allow_unknown,
     add_device,
     add_format,
     add_objective,
     add_precision,
     add_verbosity,
+    announce,
     device_of,
+    input_files,
     precision_of,
 )
 from sim.commands.present import print_reports
+from sim.commands.progress import progress
 from sim.engine.simulate import simulate
-from sim.errors import ConfigError
 from sim.graph.load import load_workload
-from sim.outputs import write_json
+from sim.outputs import check_outputs, commit, json_bytes
 from sim.plan import SCHEDULES, plan
 from sim.report.compare import compare_json, compare_report
 from sim.report.run import units_report
 
-NAME = "compare"
-DEFAULT_SCHEDULES = "naive,fused"
-HELP = "simulate a workload under several schedules: DRAM traffic and time per layer group"
+DEFAULT_SCHEDULES = ["naive", "fused"]
 EXAMPLES = """examples:
   python -m sim compare mobilenet --hw pi3
   python -m sim compare mobilenet --hw pi3 --schedules naive,fused,tiled
@@ -40,9 +41,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_device(parser)
     parser.add_argument(
         "--schedules",
+        action=ListFlag,
+        known=SCHEDULES,
         default=DEFAULT_SCHEDULES,
-        help="comma-separated presets, the first is the baseline "
-        f"(known: {', '.join(SCHEDULES)}; default: {DEFAULT_SCHEDULES})",
+        metavar="SCHEDULE",
+        help="presets to compare, the first is the baseline: `naive,fused` or `naive fused` "
+        f"(known: {', '.join(SCHEDULES)}; default: {','.join(DEFAULT_SCHEDULES)})",
     )
     add_objective(parser)
     add_precision(parser)
@@ -55,23 +59,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    names = [n.strip() for n in args.schedules.split(",") if n.strip()]
-    unknown = [n for n in names if n not in SCHEDULES]
-    if not names or unknown:
-        bad = ", ".join(unknown) or "empty list"
-        raise ConfigError(f"--schedules: unknown {bad} (known: {', '.join(SCHEDULES)})")
+    names = list(dict.fromkeys(args.schedules))
+    check_outputs({"--json": args.json}, input_files([args.workload], [args.hw]))
     precision = precision_of(args)
     hw = device_of(args)
     graph = load_workload(args.workload, allow_unknown=args.allow_unknown)
     chosen = [plan(graph, hw, n, precision, args.objective) for n in names]
     schedules = [p.schedule for p in chosen]
     notes = [note for p in chosen for note in p.notes]
-    results = [simulate(s, hw) for s in schedules]
+    results = []
+    for schedule in schedules:
+        with progress(f"simulating {schedule.name}", shown=not args.quiet) as update:
+            results.append(simulate(schedule, hw, progress=update))
     data = compare_json(schedules, results)
     if notes:
         data["notes"] = notes
     if args.json:
-        write_json(args.json, data)
+        announce(args, commit([(args.json, json_bytes(data))]))
     if not args.quiet and args.json != "-":
         reports = [compare_report(data)]
         if args.verbose:

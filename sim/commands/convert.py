@@ -3,15 +3,13 @@
 import argparse
 import sys
 
-from sim.commands.common import add_allow_unknown
+from sim.commands.common import add_allow_unknown, input_files
 from sim.graph.dump import graph_to_data
 from sim.graph.load import load_workload
-from sim.outputs import write_text
+from sim.outputs import check_outputs, commit, text_bytes
 from sim.report.notes import workload_notes
 from sim.yamlio import dump_yaml, dump_yaml_line
 
-NAME = "convert"
-HELP = "write a workload (an ONNX model, or YAML with blocks) as flat workload YAML"
 EXAMPLES = """examples:
   python -m sim convert model.onnx -o model.yaml
   python -m sim convert workloads/resnet18.yaml -o resnet18_flat.yaml"""
@@ -30,6 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    check_outputs({"--output": args.output}, input_files([args.workload]))
     graph = load_workload(args.workload, allow_unknown=args.allow_unknown)
     notes = workload_notes(graph)
     header = [
@@ -37,9 +36,9 @@ def run(args: argparse.Namespace) -> int:
         "# Flat form: every op names its inputs; shapes are inferred again when this file loads.",
         *(f"# Note: {note}." for note in notes),
     ]
-    write_text(args.output, "\n".join(header) + "\n" + _flat_yaml(graph_to_data(graph)))
-    if args.output != "-":
-        print(f"wrote {args.output}: {len(graph.ops)} ops", file=sys.stdout)
+    text = "\n".join(header) + "\n" + _flat_yaml(graph_to_data(graph))
+    for path in commit([(args.output, text_bytes(text))]):
+        print(f"wrote {path}: {len(graph.ops)} ops", file=sys.stderr)
     for note in notes:
         print(f"note: {note}", file=sys.stderr)
     return 0

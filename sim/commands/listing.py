@@ -11,8 +11,6 @@ from sim.hw.model import Precision
 from sim.report.console import make_console
 from sim.units import format_binary_bytes
 
-NAME = "list"
-HELP = "list the shipped hardware configs and workloads"
 EXAMPLES = """examples:
   python -m sim list
   python -m sim list hw"""

@@ -1,22 +1,26 @@
 """How `run` and `analyze` hand over their results: files first, then the terminal.
 
-Files (--json, --csv, --plot, --timeline) are written whole or not at all. The terminal gets
-a table (`--format table` or `markdown`) and the summary, unless `--quiet` or a file goes to
-standard output ('-'); `--verbose` adds a table of per-unit totals (run) or the hardware's
-roofline figures (analyze).
+Files (--json, --csv, --plot, --timeline, --save-schedule) are written together, whole or
+not at all (sim/outputs.py), each announced by a `wrote PATH` line on stderr. The terminal
+gets a table (`--format table` or `markdown`) and the summary, unless `--quiet` or a file
+goes to standard output ('-'); `--verbose` adds a table of per-unit totals (run) or the
+hardware's roofline figures (analyze).
 """
 
 import argparse
+from collections.abc import Callable
 from typing import Any
 
 from sim.analytic.estimate import NetworkEstimate
+from sim.commands.common import announce
 from sim.engine.simulate import RunResult
 from sim.errors import SimError
 from sim.hw.model import Precision
-from sim.outputs import check_figure_path, write_figure, write_json, write_text
+from sim.outputs import check_figure_path, commit, figure_bytes, json_bytes, text_bytes
 from sim.report.analytic import estimate_json, estimate_report
 from sim.report.console import make_console
 from sim.report.run import run_csv, run_json, run_report, summary_lines, units_report
+from sim.report.run_summary import kinds_report, slowest_report, verdict_lines
 from sim.report.tables import Report, markdown_table, rich_table
 
 
@@ -47,27 +51,48 @@ def figure_path(path: str) -> str:
     return path
 
 
-def present_run(args: argparse.Namespace, result: RunResult, notes: list[str]) -> None:
+def run_outputs(args: argparse.Namespace) -> dict[str, str | None]:
+    """The run's output flags and their paths, as `check_outputs` takes them."""
+    return {flag: getattr(args, flag[2:]) for flag in ("--json", "--csv", "--plot", "--timeline")}
+
+
+def present_run(
+    args: argparse.Namespace,
+    result: RunResult,
+    notes: list[str],
+    files: list[tuple[str, bytes]] = (),
+    next_step: Callable[[], str] | None = None,
+) -> None:
+    """Write the run's files (and `files`, made before it) together, then print its report:
+    the slowest kernels and the time per kind (every kernel with --all), the summary, the
+    verdict and, from `next_step` (called only if the report is printed), what to try next."""
+    files = list(files)
     if args.json:
         data = run_json(result)
         if notes:
             data["notes"] = notes
-        write_json(args.json, data)
+        files.append((args.json, json_bytes(data)))
     if args.csv:
-        write_text(args.csv, run_csv(result))
+        files.append((args.csv, text_bytes(run_csv(result))))
     if args.plot:
         from sim.report.roofline import roofline_data  # matplotlib only when plotting
         from sim.report.roofline_plot import roofline_figure
 
         data = roofline_data([result.hw], [result], Precision(result.precision))
-        write_figure(args.plot, roofline_figure(data))
+        files.append((args.plot, figure_bytes(args.plot, roofline_figure(data))))
     if args.timeline:
         from sim.report.timeline import timeline_json
 
-        write_json(args.timeline, timeline_json(result), compact=True)
-    if _terminal(args, args.json, args.csv, args.timeline):
-        reports = [run_report(result)] + ([units_report(result)] if args.verbose else [])
-        print_reports(args.format, reports, [*summary_lines(result), *_notes(notes)])
+        files.append((args.timeline, json_bytes(timeline_json(result), compact=True)))
+    announce(args, commit(files))
+    if _terminal(args, *(path for path, _ in files)):
+        if getattr(args, "all", False):
+            reports = [run_report(result)]
+        else:
+            reports = [slowest_report(result), kinds_report(result)]
+        reports += [units_report(result)] if args.verbose else []
+        lines = [*summary_lines(result), *_notes(notes), *verdict_lines(result)]
+        print_reports(args.format, reports, lines + ([next_step()] if next_step else []))
 
 
 def present_estimate(args: argparse.Namespace, est: NetworkEstimate, notes: list[str]) -> None:
@@ -75,7 +100,7 @@ def present_estimate(args: argparse.Namespace, est: NetworkEstimate, notes: list
         data = estimate_json(est)
         if notes:
             data["notes"] = notes
-        write_json(args.json, data)
+        announce(args, commit([(args.json, json_bytes(data))]))
     if _terminal(args, args.json):
         lines = _estimate_lines(est) if args.verbose else []
         print_reports(args.format, [estimate_report(est)], [*lines, *_notes(notes)])
@@ -90,7 +115,7 @@ def print_reports(fmt: str, reports: list[Report], lines: list[str]) -> None:
         else:
             console.print(rich_table(report))
     for line in lines:
-        console.print(line, markup=False, soft_wrap=True)
+        console.print(line, markup=False, soft_wrap=not console.fits_terminal)
 
 
 def _terminal(args: argparse.Namespace, *paths: Any) -> bool:

@@ -15,16 +15,16 @@ from sim.cache import ENGINES, make_hierarchy
 from sim.cache.accesses import Accesses
 from sim.cache.stats import HierarchyStats
 from sim.cache.trace_file import read_trace
-from sim.commands.common import add_json
+from sim.commands.common import ListFlag, add_json, announce, input_files
+from sim.commands.progress import progress
 from sim.errors import ConfigError
 from sim.hw.load import load_hardware
 from sim.hw.model import CacheLevel, Replacement, WritePolicy
-from sim.outputs import write_json
+from sim.outputs import check_outputs, commit, json_bytes
+from sim.paths import closest
 from sim.report.console import make_console
 from sim.units import parse_bytes
 
-NAME = "replay"
-HELP = "replay a memory-access trace (din or .npy) through a cache hierarchy"
 EXAMPLES = """examples:
   python -m sim replay trace.din --hw pi3
   python -m sim replay trace.npy --level L1:32KiB:4:64:lru --level L2:512KiB:16:64 --json -"""
@@ -38,9 +38,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     source.add_argument("--hw", help="hardware: a name in hw_configs/ or a YAML path")
     source.add_argument(
         "--level",
-        action="append",
+        action=ListFlag,
         metavar="SPEC",
-        help=f"a cache level {LEVEL_FORMAT}, innermost first, repeated; e.g. "
+        help=f"cache levels {LEVEL_FORMAT}, innermost first, as `--level A B`, `--level A,B` "
+        "or `--level A --level B`; e.g. "
         "L1:32KiB:4:64:lru (WAYS may be 'full'; replacement lru, fifo, plru or random; "
         "write policy write_back (wb, default) or write_through (wt))",
     )
@@ -48,9 +49,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--engine", choices=ENGINES, default="fast", help="cache model (default: fast)"
     )
     add_json(parser)
+    parser.add_argument(
+        "-q", "--quiet", action="store_true", help="print nothing but errors; only write files"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
+    check_outputs(
+        {"--json": args.json}, input_files([], [args.hw] if args.hw else [], [args.trace])
+    )
     levels = load_hardware(args.hw).caches if args.hw else parse_levels(args.level)
     if not levels:
         raise ConfigError("the hardware has no cache level", file=args.hw)
@@ -59,14 +66,34 @@ def run(args: argparse.Namespace) -> int:
         hierarchy = make_hierarchy(levels, args.engine)
     except ValueError as exc:
         raise ConfigError(str(exc), file=args.hw) from None
-    replay = hierarchy.run(trace.addresses, trace.is_write, _sizes(trace))
+    with progress("replaying accesses", shown=not args.quiet) as update:
+        replay = _replay(hierarchy, trace, update)
     flush = hierarchy.flush()
     data = _json(args.trace, trace, levels, args.engine, replay + flush, flush)
     if args.json:
-        write_json(args.json, data)
-    if args.json != "-":
+        announce(args, commit([(args.json, json_bytes(data))]))
+    if args.json != "-" and not args.quiet:
         make_console().print(_table(data))
     return 0
+
+
+CHUNK_ACCESSES = 2**20
+
+
+def _replay(hierarchy, trace: Accesses, update) -> HierarchyStats:
+    """The whole trace through the hierarchy; a chunk at a time when a bar shows progress
+    (the caches keep their state between chunks, so the counts are the same)."""
+    sizes = _sizes(trace)
+    if update is None:
+        return hierarchy.run(trace.addresses, trace.is_write, sizes)
+    total = None
+    for start in range(0, len(trace), CHUNK_ACCESSES):
+        part = slice(start, start + CHUNK_ACCESSES)
+        chunk_sizes = sizes[part] if len(trace.sizes_bytes) else sizes
+        stats = hierarchy.run(trace.addresses[part], trace.is_write[part], chunk_sizes)
+        total = stats if total is None else total + stats
+        update(min(start + CHUNK_ACCESSES, len(trace)), len(trace))
+    return total if total is not None else hierarchy.run(trace.addresses, trace.is_write, sizes)
 
 
 def parse_levels(specs: list[str]) -> tuple[CacheLevel, ...]:
@@ -117,7 +144,7 @@ def _positive_bytes(text: str, what: str) -> int:
 
 
 def _positive_int(text: str, what: str) -> int:
-    if not text.isdigit() or int(text) < 1:
+    if not (text.isascii() and text.isdigit() and len(text) <= 9) or int(text) < 1:
         raise ValueError(f"{what} must be a positive integer or 'full', got {text!r}")
     return int(text)
 
@@ -126,8 +153,10 @@ def _choice(enum_cls, text: str, what: str):
     try:
         return enum_cls(text)
     except ValueError:
-        known = ", ".join(member.value for member in enum_cls)
-        raise ValueError(f"{what} must be one of {known}, got {text!r}") from None
+        values = [member.value for member in enum_cls]
+        typo = closest(text, values)
+        hint = f" (did you mean {typo}?)" if typo else ""
+        raise ValueError(f"{what} must be one of {', '.join(values)}, got {text!r}{hint}") from None
 
 
 def _sizes(trace: Accesses):

@@ -9,24 +9,26 @@ kernel's cache-ignoring estimate and its simulation, joined by an arrow coloured
 import argparse
 
 from sim.commands.common import (
+    ListFlag,
     add_device,
     add_format,
     add_json,
     add_precision,
     add_verbosity,
+    announce,
     device_of,
+    input_files,
     precision_of,
 )
 from sim.commands.present import figure_path, print_reports
+from sim.commands.progress import progress
 from sim.engine.simulate import simulate
 from sim.graph.load import load_workload
-from sim.outputs import write_figure, write_json
+from sim.outputs import check_outputs, commit, figure_bytes, json_bytes
 from sim.report.roofline import LABEL_TOP, RooflineData, roofline_data
 from sim.report.tables import Column, Report, fixed, ratio
 from sim.schedule.presets import PRESETS, preset_schedule
 
-NAME = "roofline"
-HELP = "roofline plot of devices, with each kernel's estimated and simulated intensity"
 EXAMPLES = """examples:
   python -m sim roofline --hw pi3 xavier v100 --plot roofs.png
   python -m sim roofline --hw pi3 --workloads mobilenet --plot mobilenet_pi3.svg
@@ -38,15 +40,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_device(parser, several=True)
     parser.add_argument(
         "--workloads",
-        nargs="+",
+        action=ListFlag,
         default=[],
         metavar="WORKLOAD",
         help="workloads to simulate on every device and plot kernel by kernel",
     )
     parser.add_argument(
         "--schedules",
-        nargs="+",
-        choices=PRESETS,
+        action=ListFlag,
+        known=PRESETS,
         default=["naive"],
         metavar="SCHEDULE",
         help=f"schedules to simulate and overlay, of {', '.join(PRESETS)} (default: naive)",
@@ -68,22 +70,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    outputs = {"--plot": args.plot, "--json": args.json}
+    check_outputs(outputs, input_files(args.workloads, args.hw))
     precision = precision_of(args)
     hws = [device_of(args, spec) for spec in args.hw]
     graphs = [load_workload(spec) for spec in args.workloads]
-    results = [
-        simulate(preset_schedule(n, g, precision, hw), hw)
-        for hw in hws
-        for g in graphs
-        for n in args.schedules
-    ]
+    runs = [(hw, g, n) for hw in hws for g in graphs for n in args.schedules]
+    results = []
+    with progress(f"simulating {len(runs)} runs", shown=not args.quiet) as update:
+        for hw, graph, name in runs:
+            results.append(simulate(preset_schedule(name, graph, precision, hw), hw))
+            if update:
+                update(len(results), len(runs))
     data = roofline_data(hws, results, precision)
+    files = []
     if args.plot:
         from sim.report.roofline_plot import roofline_figure  # matplotlib only when plotting
 
-        write_figure(args.plot, roofline_figure(data, label_top=max(args.labels, 0)))
+        figure = roofline_figure(data, label_top=max(args.labels, 0))
+        files.append((args.plot, figure_bytes(args.plot, figure)))
     if args.json:
-        write_json(args.json, data.as_dict())
+        files.append((args.json, json_bytes(data.as_dict())))
+    announce(args, commit(files))
     if not args.quiet and args.json != "-":
         print_reports(args.format, [roofs_report(data)], _run_lines(data))
     return 0

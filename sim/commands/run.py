@@ -1,11 +1,8 @@
 """`python -m sim run WORKLOAD --hw HW`: simulate a network, traffic next to the estimate."""
 
 import argparse
-import sys
-import time
 
-from rich.progress import Progress
-
+from sim.analytic.estimate import estimate
 from sim.commands.common import (
     add_allow_unknown,
     add_device,
@@ -15,20 +12,25 @@ from sim.commands.common import (
     add_precision,
     add_verbosity,
     device_of,
+    input_files,
     precision_of,
 )
-from sim.commands.present import add_run_files, present_run
+from sim.commands.present import add_run_files, present_run, run_outputs
+from sim.commands.progress import progress
 from sim.engine.simulate import simulate
 from sim.graph.load import load_workload
-from sim.outputs import write_text
-from sim.plan import plan
-from sim.report.console import make_console
+from sim.graph.model import Graph
+from sim.hw.model import Hardware, Precision
+from sim.outputs import check_outputs, text_bytes
+from sim.plan import SCHEDULES, is_saved, plan
+from sim.report.compare import kept_on_chip
 from sim.report.notes import workload_notes
+from sim.report.run_summary import next_step_line
+from sim.report.tables import percent, scaled_bytes
+from sim.schedule.presets import preset_schedule
 from sim.schedule.saved import schedule_data
 from sim.yamlio import dump_yaml
 
-NAME = "run"
-HELP = "simulate a workload on a device: cycles, DRAM traffic and hit rates per kernel"
 EXAMPLES = """examples:
   python -m sim run mobilenet --hw pi3
   python -m sim run resnet18 --hw pi3 --cores 1 --schedule fused
@@ -50,6 +52,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--schedule",
         default="naive",
+        type=_schedule_spec,
         metavar="NAME|PATH",
         help="naive: one kernel per op; fused: every fusion pass; tiled: fused, and conv chains "
         "tiled where the estimate predicts a saving; auto: the best of those and of a bounded "
@@ -62,6 +65,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--save-schedule", metavar="PATH", help="write the schedule that runs as YAML"
     )
     add_run_files(parser)
+    parser.add_argument(
+        "--all",
+        "--wide",
+        dest="all",
+        action="store_true",
+        help="every kernel with every column (default: the slowest kernels and a summary "
+        "per kind, to fit 80 columns)",
+    )
     add_format(parser)
     add_verbosity(parser)
     parser.add_argument(
@@ -72,6 +83,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    saved = [args.schedule] if is_saved(args.schedule) else []
+    inputs = input_files([args.workload], [args.hw], saved)
+    check_outputs({**run_outputs(args), "--save-schedule": args.save_schedule}, inputs)
     precision = precision_of(args)
     hw = device_of(args)
     graph = load_workload(args.workload, allow_unknown=args.allow_unknown)
@@ -79,39 +93,55 @@ def run(args: argparse.Namespace) -> int:
     chosen = plan(graph, hw, args.schedule, precision, args.objective)
     schedule = chosen.schedule
     notes += list(chosen.notes)
+    files = []
     if args.save_schedule:
-        write_text(args.save_schedule, dump_yaml(schedule_data(schedule)))
-    with _progress(len(schedule.kernels), shown=not args.quiet) as update:
+        files.append((args.save_schedule, text_bytes(dump_yaml(schedule_data(schedule)))))
+    with progress("simulating kernels", shown=not args.quiet) as update:
         result = simulate(schedule, hw, caches=not args.no_caches, progress=update)
-    present_run(args, result, notes)
+    present_run(args, result, notes, files, lambda: _next_step(args, graph, precision, hw))
     return 0
 
 
-class _progress:
-    """A progress bar on stderr, only on a terminal and only once a run has taken a second."""
+def _next_step(args: argparse.Namespace, graph: Graph, precision: Precision, hw: Hardware) -> str:
+    """The command that would save the most, with the round trips it keeps on chip by the
+    estimate (no simulation): fusing after naive, tiling after fused; else the roofline plot."""
+    spec = [args.workload, "--hw", args.hw]
+    if args.cores is not None:
+        spec += ["--cores", str(args.cores)]
+    if args.share is not None:
+        spec += ["--share", args.share]
+    if args.precision != "fp32":
+        spec += ["--precision", args.precision]
+    steps = {"naive": ("fused", "fusing"), "fused": ("tiled", "tiling conv chains")}
+    if args.schedule in steps and not args.no_caches:
+        better, verb = steps[args.schedule]
+        kept = _kept_bytes(better, graph, precision, hw)
+        kept -= _kept_bytes(args.schedule, graph, precision, hw)
+        if kept > 0:
+            analytic = estimate(graph, precision).analytic_bytes
+            saving = (
+                f"by the estimate, {verb} keeps {scaled_bytes(kept)} of round trips to DRAM "
+                f"on chip ({percent(kept / analytic)} of the {scaled_bytes(analytic)} estimate)"
+            )
+            schedules = f"{args.schedule},{better}"
+            return next_step_line(["compare", *spec, "--schedules", schedules], saving)
+    plot = ["run", *spec, "--schedule", args.schedule, "--plot", "roofline.png"]
+    return next_step_line(plot, "every kernel on the device's roofline")
 
-    DELAY_S = 1.0
 
-    def __init__(self, total: int, shown: bool = True):
-        self.total = total
-        self.shown = shown
-        self.bar = None
-        self.task = None
-        self.started = time.monotonic()
+def _kept_bytes(name: str, graph: Graph, precision: Precision, hw: Hardware) -> int:
+    """Bytes of the round trips to DRAM a preset's kernels keep on chip (sim/report/compare)."""
+    schedule = preset_schedule(name, graph, precision, hw)
+    return sum(
+        item["round_trip_bytes"] for k in schedule.kernels for item in kept_on_chip(k, schedule)
+    )
 
-    def __enter__(self):
-        return self.update if self.shown and sys.stderr.isatty() else None
 
-    def update(self, done: int, total: int) -> None:
-        if self.bar is None:
-            if time.monotonic() - self.started < self.DELAY_S:
-                return
-            self.bar = Progress(console=make_console(stderr=True), transient=True)
-            self.bar.start()
-            self.task = self.bar.add_task("simulating kernels", total=total)
-        self.bar.update(self.task, completed=done)
-
-    def __exit__(self, *exc):
-        if self.bar is not None:
-            self.bar.stop()
-        return False
+def _schedule_spec(value: str) -> str:
+    """A preset's name or a saved schedule's path, checked before any work."""
+    if value in SCHEDULES or is_saved(value):
+        return value
+    choices = ", ".join(repr(p) for p in SCHEDULES)
+    raise argparse.ArgumentTypeError(
+        f"invalid choice: '{value}' (choose from {choices}) or a schedule .yaml file"
+    )

@@ -1,7 +1,10 @@
 """Turn a workload YAML file into a `Graph`: expand blocks, resolve names, infer shapes.
 
 The format is documented in docs/workloads.md. Every error names the file, the place in it
-(`graph[3].block[1]` style) and, once known, the op being built.
+(`graph[3].block[1]` style) and, once known, the op being built. Expansion is bounded: a block
+that uses itself, blocks nested over 32 deep, or a file that expands to more than 50,000
+entries (ops, block instances, entries left out) or 2,000,000 values is refused before it
+can exhaust time or memory.
 """
 
 from pathlib import Path
@@ -12,13 +15,16 @@ from attrs import define, field
 from sim.errors import WorkloadError
 from sim.graph import attributes
 from sim.graph.model import Graph, Op, OpKind, Tensor
-from sim.graph.shapes import infer
+from sim.graph.shapes import check_elements, infer
 from sim.graph.template import substitute
-from sim.paths import resolve, shipped
-from sim.yamlio import Fields, as_int, as_str, join_path, read_yaml
+from sim.paths import closest, resolve, shipped
+from sim.yamlio import Fields, as_int, as_str, check_tree, checked, join_path, read_yaml
 
 SUPPORTED_VERSIONS = (1,)
 _BLOCK_KEYS = ("block", "name", "in", "repeat", "first", "if")
+MAX_ENTRIES = 50_000  # the largest shipped network has 300 ops
+MAX_VALUES = 2_000_000
+MAX_BLOCK_DEPTH = 32
 
 
 def load_workload(spec: str, *, allow_unknown: bool = False) -> Graph:
@@ -38,7 +44,7 @@ def workload_names() -> dict[str, Path]:
 
 
 def parse_workload(data: Any, file: str | None = None) -> Graph:
-    top = Fields(data, "", WorkloadError, file)
+    top = Fields(checked(data, WorkloadError, file), "", WorkloadError, file)
     version = top.get("version", lambda v: as_int(v, minimum=1), default=1)
     if version not in SUPPORTED_VERSIONS:
         raise top.fail(f"unsupported version {version} (this sim reads {SUPPORTED_VERSIONS})")
@@ -76,7 +82,7 @@ def parse_workload(data: Any, file: str | None = None) -> Graph:
 def _shape(value: Any) -> tuple[int, ...]:
     if not isinstance(value, list) or not value:
         raise ValueError(f"expected a shape such as [1, 3, 224, 224], got {value!r}")
-    return tuple(as_int(v, minimum=1) for v in value)
+    return check_elements(tuple(as_int(v, minimum=1) for v in value))
 
 
 def _names(value: Any) -> list[str]:
@@ -146,6 +152,23 @@ class _Builder:
         self.ops: list[Op] = []
         self.tensors: dict[str, Tensor] = {}
         self.op_names: set[str] = set()
+        self.active: list[str] = []  # the blocks being expanded, outermost first
+        self.entries = 0
+        self.values = 0
+        self.sizes: dict[int, int] = {}  # id of a raw entry -> its number of values
+
+    def charge(self, raw: dict, place: str) -> None:
+        """Count one expanded entry and its values against the file's budget."""
+        if id(raw) not in self.sizes:
+            self.sizes[id(raw)] = check_tree(raw)
+        self.entries += 1
+        self.values += self.sizes[id(raw)]
+        if self.entries > MAX_ENTRIES or self.values > MAX_VALUES:
+            raise self.fail(
+                f"the workload expands to more than {MAX_ENTRIES:,} entries or "
+                f"{MAX_VALUES:,} values (check 'repeat' and nested blocks)",
+                place,
+            )
 
     def fail(self, reason: str, place: str) -> WorkloadError:
         return WorkloadError(reason, file=self.file, place=place)
@@ -161,6 +184,7 @@ class _Builder:
             where = join_path(place, index)
             if not isinstance(raw, dict):
                 raise self.fail("expected a mapping with 'op' or 'block'", where)
+            self.charge(raw, where)
             try:
                 entry = substitute(raw, args)
             except ValueError as exc:
@@ -185,10 +209,19 @@ class _Builder:
         block_name = fields.get("block", as_str)
         if block_name not in self.blocks:
             known = ", ".join(self.blocks) or "none defined"
-            raise fields.fail(f"unknown block '{block_name}' (blocks: {known})", "block")
+            typo = closest(block_name, self.blocks)
+            hint = f"did you mean {typo}?" if typo else f"blocks: {known}"
+            raise fields.fail(f"unknown block '{block_name}' ({hint})", "block")
+        if block_name in self.active:
+            cycle = " -> ".join([*self.active[self.active.index(block_name) :], block_name])
+            raise fields.fail(f"block '{block_name}' uses itself ({cycle})", "block")
+        if len(self.active) >= MAX_BLOCK_DEPTH:
+            raise fields.fail(f"blocks nested deeper than {MAX_BLOCK_DEPTH}", "block")
         block = self.blocks[block_name]
         name = fields.get("name", as_str, default=block_name)
-        repeat = fields.get("repeat", lambda v: as_int(v, minimum=1), default=1)
+        repeat = fields.get(
+            "repeat", lambda v: as_int(v, minimum=1, maximum=MAX_ENTRIES), default=1
+        )
         first = fields.get("first", default={})
         fields.get("if", default=True)
         if not isinstance(first, dict):
@@ -203,6 +236,7 @@ class _Builder:
                     join_path(place, key),
                 )
         output = source
+        self.active.append(block_name)
         for rep in range(repeat):
             values = {**block.args, **given, **(first if rep == 0 else {})}
             missing = [k for k, v in values.items() if v is None]
@@ -221,6 +255,7 @@ class _Builder:
             if block.out is not None:
                 output = self.resolve(block.out, inner, place)
             scope.names[instance] = output
+        self.active.pop()
         return output
 
     def op(self, entry: dict, place: str, scope: _Scope, previous: str | None, index: int) -> str:
@@ -230,7 +265,9 @@ class _Builder:
             kind = OpKind(kind_name)
         except ValueError:
             known = ", ".join(k.value for k in OpKind)
-            raise fields.fail(f"unknown op '{kind_name}' (known ops: {known})", "op") from None
+            typo = closest(kind_name, (k.value for k in OpKind))
+            hint = f"did you mean {typo}?" if typo else f"known ops: {known}"
+            raise fields.fail(f"unknown op '{kind_name}' ({hint})", "op") from None
         local = fields.get("name", as_str, default=f"{kind.value}_{index}")
         name = scope.full(local)
         fields.get("if", default=True)

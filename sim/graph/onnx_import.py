@@ -14,7 +14,7 @@ from sim.graph.model import Graph, Op, OpaqueAttrs, OpKind, Tensor
 from sim.graph.onnx_ops import HANDLERS
 from sim.graph.onnx_read import DEFAULT_DOMAINS, describe, read_model
 from sim.graph.onnx_values import Constants
-from sim.graph.shapes import infer
+from sim.graph.shapes import check_elements, infer
 
 try:
     import onnx
@@ -79,7 +79,12 @@ class Importer:
         self.inputs = []
         for value in graph.input:
             if value.name not in self.constants:
-                tensor = Tensor(self.unique(value.name, 1), self.shapes[value.name])
+                try:
+                    shape = check_elements(self.shapes[value.name])
+                except ValueError as exc:
+                    place = f"input '{value.name}'"
+                    raise WorkloadError(str(exc), file=path, place=place) from None
+                tensor = Tensor(self.unique(value.name, 1), shape)
                 self.tensors[value.name] = tensor
                 self.inputs.append(tensor)
         self.outputs = [v.name for v in graph.output]

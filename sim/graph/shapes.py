@@ -77,14 +77,34 @@ def _count(shapes: list[Shape], expected: int, what: str) -> None:
 
 
 def infer(kind: OpKind, attrs, shapes: list[Shape]) -> tuple[list[Shape], Params]:
-    """(output shapes, [(param suffix, param shape)]) of an op, or ValueError."""
+    """(output shapes, [(param suffix, param shape)]) of an op, or ValueError; every shape
+    checked by `check_elements`."""
     arity = {OpKind.MATMUL: 2, OpKind.MUL: 2, OpKind.ADD: 0, OpKind.CONCAT: 0, OpKind.OPAQUE: 0}
     arity = arity.get(kind, 1)
     _count(shapes, arity, kind.value)
     if kind in (OpKind.ADD, OpKind.CONCAT) and len(shapes) < 2:
         raise ValueError(f"{kind.value} takes at least 2 inputs, got {len(shapes)}")
     handler = _HANDLERS[kind]
-    return handler(attrs, shapes)
+    outputs, params = handler(attrs, shapes)
+    for shape in [*outputs, *(shape for _, shape in params)]:
+        check_elements(shape)
+    return outputs, params
+
+
+MAX_TENSOR_ELEMENTS = 2**32  # 16 GiB of fp32: beyond any tensor of a network sim simulates
+
+
+def check_elements(shape: Shape) -> Shape:
+    """`shape`, if every dimension is at least 1 and it holds at most 2**32 elements."""
+    if any(dim < 1 for dim in shape):
+        raise ValueError(f"shape {list(shape)} has a dimension below 1")
+    elements = math.prod(shape)
+    if elements > MAX_TENSOR_ELEMENTS:
+        raise ValueError(
+            f"shape {list(shape)} holds {elements:,} elements, more than sim's limit of "
+            f"2**32 = {MAX_TENSOR_ELEMENTS:,}"
+        )
+    return shape
 
 
 def _conv(attrs: ConvAttrs, shapes):

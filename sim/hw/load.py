@@ -1,7 +1,9 @@
 """Turn a hardware YAML file into a `Hardware`, naming the file and field of every bad value.
 
 The file lists memory levels outer to inner, as Timeloop does (DRAM, caches, registers);
-`Hardware.caches` holds them innermost first, the order a load looks them up.
+`Hardware.caches` holds them innermost first, the order a load looks them up. Every number
+is finite (sim/units.py, sim/yamlio.py); the clock, the DRAM bandwidth and latency are above
+zero; each level has its own name, and there is one DRAM and one register file.
 """
 
 from pathlib import Path
@@ -21,7 +23,7 @@ from sim.hw.model import (
 )
 from sim.paths import resolve
 from sim.units import parse_bytes, parse_bytes_per_s, parse_hz, parse_seconds
-from sim.yamlio import Fields, as_int, as_positive_float, as_str, read_yaml
+from sim.yamlio import Fields, as_int, as_positive_float, as_str, checked, read_yaml
 
 SUPPORTED_VERSIONS = (1,)
 
@@ -33,6 +35,18 @@ def _choice(enum_cls):
         except ValueError:
             known = ", ".join(m.value for m in enum_cls)
             raise ValueError(f"expected one of {known}, got {value!r}") from None
+
+    return convert
+
+
+def _positive(parse):
+    """`parse`, refusing a result of zero: a clock or a bandwidth of 0 divides by zero later."""
+
+    def convert(value):
+        number = parse(value)
+        if number <= 0:
+            raise ValueError(f"expected a value above zero, got {value!r}")
+        return number
 
     return convert
 
@@ -51,14 +65,14 @@ def load_hardware(spec: str) -> Hardware:
 
 
 def parse_hardware(data, file: str) -> Hardware:
-    top = Fields(data, "", ConfigError, file)
+    top = Fields(checked(data, ConfigError, file), "", ConfigError, file)
     version = top.get("version", lambda v: as_int(v, minimum=1))
     if version not in SUPPORTED_VERSIONS:
         raise top.fail(f"unsupported version {version} (this sim reads {SUPPORTED_VERSIONS})")
     name = top.get("name", as_str)
     description = top.get("description", as_str, default="")
     engine = top.get("engine", as_str)
-    clock_hz = top.get("clock", parse_hz)
+    clock_hz = top.get("clock", _positive(parse_hz))
     rates = top.sub("flops_per_cycle")
     flops = FlopsPerCycle(**{p: rates.get(p, as_positive_float) for p in ("fp32", "fp16", "int8")})
     rates.done()
@@ -73,11 +87,15 @@ def parse_hardware(data, file: str) -> Hardware:
     dram = registers = None
     caches: list[CacheLevel] = []
     private: list[bool] = []  # per cache, outer to inner
+    names: dict[str, str] = {}  # level name -> the place that first used it
     for place, item in top.items("memory"):
         level = Fields(item, place, ConfigError, file)
         kind = level.get("kind", _choice_of("dram", "cache", "registers"))
+        if (kind == "dram" and dram is not None) or (kind == "registers" and registers):
+            raise level.fail(f"a second level of kind '{kind}' (sim models one)", "kind")
         if kind == "dram":
             dram = _dram(level)
+            level_name = level.get("name", as_str, default="DRAM")
         elif kind == "registers":
             count = level.get("count", lambda v: as_int(v, minimum=1))
             width_bytes = level.get("width", _positive_bytes)
@@ -85,11 +103,16 @@ def parse_hardware(data, file: str) -> Hardware:
                 registers = RegisterFile(count=count, width_bytes=width_bytes)
             except ValueError as exc:
                 raise level.fail(str(exc), "count") from None
-            level.get("name", as_str, default="registers")
+            level_name = level.get("name", as_str, default="registers")
             _instances(level, units, allowed=(units,))
         else:
             caches.append(_cache(level))
             private.append(_instances(level, units, allowed=(1, units)) == units > 1)
+            level_name = caches[-1].name
+        if level_name in names:
+            used = names[level_name]
+            raise level.fail(f"name '{level_name}' is already used by {used}", "name")
+        names[level_name] = place
         level.done()
     top.done()
     private_levels = _private_levels(top, caches, private, units)
@@ -180,10 +203,9 @@ def _choice_of(*names: str):
 
 
 def _dram(level: Fields) -> Dram:
-    level.get("name", as_str, default="DRAM")
     return Dram(
-        bandwidth_bytes_per_s=level.get("bandwidth", parse_bytes_per_s),
-        latency_s=level.get("latency", parse_seconds),
+        bandwidth_bytes_per_s=level.get("bandwidth", _positive(parse_bytes_per_s)),
+        latency_s=level.get("latency", _positive(parse_seconds)),
         max_outstanding=level.get("max_outstanding", lambda v: as_int(v, minimum=1)),
         max_outstanding_total=level.get(
             "max_outstanding_total", lambda v: as_int(v, minimum=1), default=None

@@ -6,7 +6,7 @@ Every figure the table prints is a field of the JSON, so it can be recomputed fr
 from typing import Any
 
 from sim.analytic.estimate import NetworkEstimate, OpEstimate
-from sim.report.tables import Column, Report, fixed
+from sim.report.tables import Column, Report, fixed, scaled_bytes, scaled_seconds
 
 
 def op_json(op: OpEstimate) -> dict[str, Any]:
@@ -62,13 +62,13 @@ def estimate_report(est: NetworkEstimate) -> Report:
         Column("MMACs", "macs", fixed(2, 1e6)),
         Column("MFLOPs", "flops", fixed(2, 1e6)),
         Column("params", "params", fixed(0)),
-        Column("MB", "analytic_bytes", fixed(3, 1e6)),
+        Column("bytes", "analytic_bytes", scaled_bytes),
         Column("FLOP/B", "intensity", fixed(2)),
     ]
     if est.hw is not None:
         title += f", roofline on {est.hw.name}"
         columns += [
-            Column("roofline us", "roofline_seconds", fixed(1, 1e-6)),
+            Column("roofline", "roofline_seconds", scaled_seconds),
             Column("bound", "bound", numeric=False),
         ]
     data = estimate_json(est)

@@ -12,7 +12,7 @@ from typing import Any
 from sim.analytic.estimate import estimate_op
 from sim.engine.simulate import WRITE_BACK_KERNEL, RunResult, graph_ops
 from sim.graph.model import ACTIVATION_KINDS, PER_CHANNEL_KINDS, OpKind
-from sim.report.tables import Column, Report, fixed
+from sim.report.tables import Column, Report, scaled_bytes, scaled_seconds
 from sim.schedule.model import Kernel, Schedule
 from sim.schedule.tiles import halo_flops
 
@@ -199,11 +199,11 @@ def compare_report(data: dict[str, Any]) -> Report:
     names = data["schedules"]
     columns = [
         Column("ops", "ops", numeric=False),
-        Column("analytic MB", "analytic_bytes", fixed(3, 1e6)),
+        Column("estimate", "analytic_bytes", scaled_bytes),
     ]
     for name in names:
-        columns.append(Column(f"{name} MB", f"{name}.dram_bytes", fixed(3, 1e6)))
-        columns.append(Column(f"{name} ms", f"{name}.seconds", fixed(3, 1e-3)))
+        columns.append(Column(f"{name} DRAM", f"{name}.dram_bytes", scaled_bytes))
+        columns.append(Column(f"{name} time", f"{name}.seconds", scaled_seconds))
     columns.append(Column(f"kept on chip ({names[-1]}): round trip avoided", "kept", numeric=False))
     rows = []
     for group in data["groups"]:
@@ -233,5 +233,5 @@ def compare_report(data: dict[str, Any]) -> Report:
     for name in names:
         total[f"{name}.dram_bytes"] = data["totals"][name]["dram_bytes"]
         total[f"{name}.seconds"] = data["totals"][name]["seconds"]
-    title = "per group of ops: estimate, simulated DRAM MB and ms per schedule"
+    title = "per group of ops: estimate, simulated DRAM traffic and time per schedule"
     return Report(title, tuple(columns), tuple(rows), total)

@@ -1,8 +1,13 @@
 """A simulated run as JSON, CSV and a terminal table, simulated traffic next to analytic.
 
-Every figure the table shows is a field of the JSON (and a column of the CSV).
+Every figure the table shows is a field of the JSON (and a column of the CSV), in base units
+(bytes, seconds, cycles as integers); the table scales them for reading (`4.60 MB`, `96.33 µs`).
+The CSV's columns are the same on every device: cache levels are numbered from the core out
+(`cache1_name`, `cache1_hit_rate`, ...) and the total is a row of type `total`.
 """
 
+import csv
+import io
 from typing import Any
 
 from sim.engine.simulate import KernelResult, RunResult, UnitResult
@@ -10,11 +15,17 @@ from sim.hw.model import Precision
 from sim.report.tables import (
     Column,
     Report,
-    csv_text,
     fixed,
     percent,
     ratio,
+    scaled_bytes,
+    scaled_seconds,
 )
+
+
+def whole_cycles(cycles: float) -> int:
+    """Cycles as a whole number, rounded half up (the engine's costs have fractions)."""
+    return int(cycles + 0.5)
 
 
 def kernel_json(kernel: KernelResult, clock_hz: float) -> dict[str, Any]:
@@ -29,7 +40,7 @@ def kernel_json(kernel: KernelResult, clock_hz: float) -> dict[str, Any]:
         "dram_read_bytes": kernel.dram_read_bytes,
         "dram_write_bytes": kernel.dram_write_bytes,
         "dram_to_analytic": ratio(kernel.dram_bytes, kernel.analytic_bytes),
-        "cycles": kernel.cycles,
+        "cycles": whole_cycles(kernel.cycles),
         "seconds": kernel.cycles / clock_hz,
         "achieved_flops_per_s": kernel.flops / (kernel.cycles / clock_hz)
         if kernel.cycles
@@ -78,7 +89,7 @@ def run_json(result: RunResult) -> dict[str, Any]:
             "analytic_bytes": result.total("analytic_bytes"),
             "dram_read_bytes": result.total("dram_read_bytes"),
             "dram_write_bytes": result.total("dram_write_bytes"),
-            "cycles": result.cycles,
+            "cycles": whole_cycles(result.cycles),
             "seconds": result.seconds,
         },
         "kernels": [kernel_json(k, hw.core.clock_hz) for k in result.kernels],
@@ -114,7 +125,7 @@ def summary_lines(result: RunResult) -> list[str]:
     return [
         f"{result.workload} on {hw.name}, {_units_text(hw)} ({result.schedule} schedule, "
         f"{result.precision}{caches}): {totals['seconds'] * 1e3:,.3f} ms, "
-        f"{totals['cycles']:,.0f} cycles, "
+        f"{totals['cycles']:,} cycles, "
         f"{achieved / 1e9:,.2f} GFLOP/s = {percent(achieved / data['peak_flops_per_s'])} of peak",
         f"DRAM traffic: {_mb(dram)} MB simulated ({_mb(totals['dram_read_bytes'])} read, "
         f"{_mb(totals['dram_write_bytes'])} written) vs {_mb(totals['analytic_bytes'])} MB "
@@ -177,12 +188,12 @@ def run_report(result: RunResult) -> Report:
         Column("kernel", "kernel", numeric=False),
         Column("kind", "kind", numeric=False),
         Column("cycles", "cycles", fixed(0)),
-        Column("time us", "seconds", fixed(1, 1e-6)),
+        Column("time", "seconds", scaled_seconds),
         Column("GFLOP/s", "achieved_flops_per_s", fixed(2, 1e9)),
-        Column("analytic MB", "analytic_bytes", fixed(3, 1e6)),
-        Column("DRAM rd MB", "dram_read_bytes", fixed(3, 1e6)),
-        Column("DRAM wr MB", "dram_write_bytes", fixed(3, 1e6)),
-        Column("sim/analytic", "dram_to_analytic", fixed(2)),
+        Column("estimate", "analytic_bytes", scaled_bytes),
+        Column("DRAM read", "dram_read_bytes", scaled_bytes),
+        Column("written", "dram_write_bytes", scaled_bytes),
+        Column("sim/est", "dram_to_analytic", fixed(2)),
         *(Column(f"{n} hit", f"{n}_hit_rate", percent) for n in names),
         Column("bound", "bound", numeric=False),
     ]
@@ -199,11 +210,16 @@ def run_report(result: RunResult) -> Report:
         "achieved_flops_per_s": ratio(totals["flops"], totals["seconds"]),
         **_hit_rates(_total_levels(result), names),
     }
-    title = "per kernel: simulated next to analytic"
+    title = "every kernel: simulated next to the cache-ignoring estimate"
     return Report(title, tuple(columns), tuple(rows), total)
 
 
 CSV_EXTRA_KEYS = ("macs", "analytic_flops", "flops", "tiles")
+CSV_KEYS = (
+    "row", "kernel", "kind", "cycles", "seconds", "achieved_flops_per_s", "analytic_bytes",
+    "dram_read_bytes", "dram_write_bytes", "dram_to_analytic",
+)  # fmt: skip
+CSV_CACHE_LEVELS = 2  # cache columns every device has, innermost first; a deeper one adds more
 LEVEL_COUNTS = ("accesses", "hits", "misses", "evictions", "writebacks")
 
 
@@ -246,5 +262,22 @@ def units_report(result: RunResult) -> Report:
 
 
 def run_csv(result: RunResult) -> str:
-    """One row per kernel and a last `total` row (sums; ratios and rates of the sums)."""
-    return csv_text(run_report(result), CSV_EXTRA_KEYS)
+    """One `kernel` row per kernel and a last row of type `total` (sums; ratios and rates of
+    the sums), under columns that do not depend on the device (module docstring)."""
+    report = run_report(result)
+    names = _level_names(result)
+    levels = max(CSV_CACHE_LEVELS, len(result.hw.caches))
+    cache_keys = [
+        f"cache{i}_{field}" for i in range(1, levels + 1) for field in ("name", "hit_rate")
+    ]
+    keys = [*CSV_KEYS, *cache_keys, "bound", *CSV_EXTRA_KEYS]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(keys)
+    for kind, row in [*(("kernel", r) for r in report.rows), ("total", report.total)]:
+        values = {**row, "row": kind, "kernel": "" if kind == "total" else row["kernel"]}
+        for i, name in enumerate(names, 1):
+            values[f"cache{i}_name"] = name
+            values[f"cache{i}_hit_rate"] = row.get(f"{name}_hit_rate")
+        writer.writerow(["" if values.get(k) is None else values.get(k, "") for k in keys])
+    return out.getvalue()

@@ -1,16 +1,15 @@
-"""One table, three renderings: a rich terminal table, a GitHub Markdown table, CSV.
+"""One table, two renderings: a rich terminal table and a GitHub Markdown table.
 
 A report describes its columns once (terminal header, machine key with its unit, formatter),
-so the terminal, Markdown and CSV views cannot drift apart: every number shown on the
-terminal is a value of the CSV, unrounded, under a name that carries its unit.
+so the views cannot drift apart from the JSON and CSV: every number shown on the terminal is
+a value of them, unrounded, under a name that carries its unit.
 """
 
-import csv
-import io
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 from attrs import define
+from rich import box
 from rich.table import Table
 
 Row = dict[str, Any]
@@ -42,13 +41,23 @@ class Report:
 
 
 def rich_table(report: Report) -> Table:
+    """A light table: rules under the header and over the footer, two spaces between columns.
+    Numbers never wrap or shorten; a too-long name folds onto a second line instead."""
     footer = report.total is not None
-    table = Table(title=report.title, header_style="bold", show_footer=footer)
+    table = Table(
+        title=report.title,
+        header_style="bold",
+        show_footer=footer,
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+    )
     for column in report.columns:
         table.add_column(
             column.header,
             footer=column.cell(report.total) if footer else "",
             justify="right" if column.numeric else "left",
+            no_wrap=column.numeric,
+            overflow="fold",
         )
     for row in report.rows:
         table.add_row(*(column.cell(row) for column in report.columns))
@@ -72,18 +81,6 @@ def markdown_table(report: Report) -> str:
     return "\n".join(lines) + "\n"
 
 
-def csv_text(report: Report, extra_keys: Sequence[str] = ()) -> str:
-    """One line per row (the total last, if any), raw values under the columns' keys."""
-    keys = list(dict.fromkeys([*(c.key for c in report.columns), *extra_keys]))
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(keys)
-    rows = [*report.rows, *([report.total] if report.total is not None else [])]
-    for row in rows:
-        writer.writerow(["" if row.get(k) is None else row.get(k, "") for k in keys])
-    return out.getvalue()
-
-
 def ratio(numerator: float, denominator: float) -> float | None:
     return numerator / denominator if denominator else None
 
@@ -95,3 +92,19 @@ def fixed(digits: int, scale: float = 1.0) -> Callable[[float], str]:
 
 def percent(value: float) -> str:
     return f"{100 * value:.1f}%"
+
+
+def scaled_seconds(seconds: float) -> str:
+    """A time in the unit that suits it: `170.60 ms`, `96.33 µs`, `1.02 s`."""
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
+        if abs(seconds) >= scale:
+            return f"{seconds / scale:,.2f} {unit}"
+    return f"{seconds / 1e-9:,.2f} ns" if seconds else "0 s"
+
+
+def scaled_bytes(n_bytes: float) -> str:
+    """Bytes in the decimal unit that suits them, as the talk writes them: `4.60 MB`, `410 B`."""
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("KB", 1e3)):
+        if abs(n_bytes) >= scale:
+            return f"{n_bytes / scale:,.2f} {unit}"
+    return f"{n_bytes:,.0f} B"

@@ -27,6 +27,7 @@ from sim.yamlio import Fields, as_int, as_str, read_yaml
 
 VERSION = 1
 SCALE_SUFFIX = ".scale"
+ADDRESS_SPACE = 2**48  # a saved address past a 48-bit virtual address space is a corrupt file
 
 
 def workload_digest(graph: Graph) -> str:
@@ -87,7 +88,7 @@ def load_schedule(path: str | Path, graph: Graph, precision: Precision) -> Sched
         _kernel(entry, graph, {n for e in entries for n in e["ops"]}, top) for entry in entries
     )
     buffers = _buffers(top, graph, precision, kernels)
-    workspace = top.get("workspace_address", as_int)
+    workspace = top.get("workspace_address", lambda v: as_int(v, maximum=ADDRESS_SPACE))
     top.done()
     schedule = Schedule(name, graph, precision, kernels, buffers, workspace)
     try:
@@ -271,6 +272,8 @@ def _buffers(
             or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in value)
         ):
             raise saved.fail(f"expected [address, bytes], got {value!r}", name)
+        if value[0] + value[1] > ADDRESS_SPACE:
+            raise saved.fail(f"ends past 2**48, beyond any address space: {value!r}", name)
         if value[1] != expected[name].size_bytes:
             raise saved.fail(
                 f"{value[1]} bytes, but the tensor has {expected[name].size_bytes}", name

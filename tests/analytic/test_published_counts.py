@@ -1,7 +1,7 @@
 """The analytic counts of the shipped workloads against published figures and the talk's vectors.
 
 Expected values come from the papers, third-party counts and the talk, as listed in
-../shared/REFERENCES.md and ../shared/SEED.md; never from this tool's own output. Papers say
+docs/references.md and docs/talk.md; never from this tool's own output. Papers say
 "FLOPs" for multiply-adds: we compare MACs. Our parameter count includes batch-norm's scale and
 shift (2 per channel), as torchvision's does.
 """
@@ -29,7 +29,7 @@ PUBLISHED_MACS = [
     ("shufflenet_v1_0.5x_g8", 40 * M, 0.05),  # Megvii ShuffleNet-Series ShuffleNetV1 README
     ("resnet18", 1.8 * G, 0.015),  # ResNet paper, Table 1; torchvision: 1.81 G
     ("resnet18", 1.81 * G, 0.015),  # torchvision resnet18
-    ("vgg16", 15.47 * G, 0.015),  # torchvision vgg16 (conv 15.347 G + FC 0.124 G, REFERENCES.md)
+    ("vgg16", 15.47 * G, 0.015),  # torchvision vgg16 (conv 15.347 G + FC 0.124 G)
 ]
 
 # (workload, published parameters, relative tolerance)
@@ -75,14 +75,14 @@ def test_params_round_to_the_published_figure(name, tenths_of_a_million):
 
 def test_resnet50_has_the_paper_layout_count():
     # ResNet paper, Table 1: 3.8 G ("3.8 x 10^9 FLOPs") with the stride on the first 1x1;
-    # torchvision's v1.5 (stride on the 3x3) counts 4.09 G (REFERENCES.md).
+    # torchvision's v1.5 (stride on the 3x3) counts 4.09 G (docs/references.md).
     macs = fp32("resnet50").macs
     assert 3.8 * G <= macs <= 3.9 * G
     assert macs < 4.09 * G * 0.95
 
 
 def test_vgg16_conv_layers_alone_match_the_paper():
-    # REFERENCES.md: VGG-16 conv layers 15.3 G (15.347 G derived), FC layers 0.124 G.
+    # docs/references.md: VGG-16 conv layers 15.3 G (15.347 G derived), FC layers 0.124 G.
     est = fp32("vgg16")
     conv = sum(o.macs for o in est.ops if o.kind == OpKind.CONV2D.value)
     fc = sum(o.macs for o in est.ops if o.kind == OpKind.FC.value)
@@ -91,7 +91,7 @@ def test_vgg16_conv_layers_alone_match_the_paper():
 
 
 def test_matmul_1000_is_the_talks_compute_bound_example():
-    # SEED.md section 1: 2 GFLOPs (10^9 multiply-adds), 12 MB = three 4 MB matrices.
+    # docs/talk.md, section 1: 2 GFLOPs (10^9 multiply-adds), 12 MB = three 4 MB matrices.
     est = fp32("matmul_1000")
     assert round(est.flops / G) == 2 and est.macs == 1000**3
     assert round(est.analytic_bytes / MB) == 12
@@ -99,7 +99,7 @@ def test_matmul_1000_is_the_talks_compute_bound_example():
 
 
 def test_matvec_1000_is_the_talks_memory_bound_example():
-    # SEED.md section 1: 2 MFLOPs, ~4 MB (the matrix dominates), intensity ~0.5.
+    # docs/talk.md, section 1: 2 MFLOPs, ~4 MB (the matrix dominates), intensity ~0.5.
     est = fp32("matvec_1000")
     assert round(est.flops / M) == 2
     assert round(est.analytic_bytes / MB) == 4
@@ -107,7 +107,7 @@ def test_matvec_1000_is_the_talks_memory_bound_example():
 
 
 def test_conv3x3_256_is_the_talks_plain_block():
-    # SEED.md section 4: ~3.7 GFLOPs, ~8.8 MB (3.2 MB in + 3.2 MB out + 2.36 MB weights).
+    # docs/talk.md, section 4: ~3.7 GFLOPs, ~8.8 MB (3.2 MB in + 3.2 MB out + 2.36 MB weights).
     est = fp32("conv3x3_256")
     assert round(est.flops / G, 1) == 3.7
     assert round(est.analytic_bytes / MB, 1) == 8.8
@@ -117,15 +117,16 @@ def test_conv3x3_256_is_the_talks_plain_block():
 
 
 def test_bottleneck_256_is_the_talks_bottleneck_block():
-    # SEED.md section 4: ~0.43 GFLOPs, ~9.9 MB. 56*56*(256*64 + 64*64*9 + 64*256) multiply-adds
-    # are 0.437 GFLOPs: the talk cut it to 0.43 rather than rounding, so we check that window.
+    # docs/talk.md, section 4: ~0.43 GFLOPs, ~9.9 MB. 56*56*(256*64 + 64*64*9 + 64*256)
+    # multiply-adds are 0.437 GFLOPs: the talk cut it to 0.43 rather than rounding, so we check
+    # that window.
     est = fp32("bottleneck_256")
     assert math.floor(est.flops / (G / 100)) == 43
     assert round(est.analytic_bytes / MB, 1) == 9.9
 
 
 def test_bottleneck_trades_compute_for_traffic():
-    # SEED.md section 4: ten times less compute, slightly more traffic, intensity collapses.
+    # docs/talk.md, section 4: ten times less compute, slightly more traffic, intensity collapses.
     plain, bottleneck = fp32("conv3x3_256"), fp32("bottleneck_256")
     assert plain.flops / bottleneck.flops > 8
     assert bottleneck.analytic_bytes > plain.analytic_bytes
@@ -133,7 +134,7 @@ def test_bottleneck_trades_compute_for_traffic():
 
 
 def test_depthwise_separable_trades_compute_for_traffic():
-    # SEED.md section 4: splitting the 3x3 conv into depthwise + pointwise cuts compute a lot,
+    # docs/talk.md, section 4: splitting the 3x3 conv into depthwise + pointwise cuts compute a lot,
     # raises traffic, drops intensity; the depthwise part falls below the Pi's ridge (2.67).
     plain, separable = fp32("conv3x3_256"), fp32("separable_256")
     assert round(separable.macs / M, 1) == 212.7  # 56*56*256*(9 + 256)
@@ -150,7 +151,7 @@ def test_depthwise_separable_trades_compute_for_traffic():
 )
 @pytest.mark.parametrize("precision, divisor", [(Precision.FP16, 2), (Precision.INT8, 4)])
 def test_fp16_halves_and_int8_quarters_the_bytes(name, precision, divisor):
-    # SEED.md section 4: fp16 halves the bits, int8 quarters them; the arithmetic is unchanged.
+    # docs/talk.md, section 4: fp16 halves the bits, int8 quarters them; arithmetic unchanged.
     graph = load_workload(name)
     base, low = estimate(graph, Precision.FP32), estimate(graph, precision)
     assert low.analytic_bytes * divisor == base.analytic_bytes

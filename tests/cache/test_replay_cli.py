@@ -129,3 +129,35 @@ def test_as_a_process_the_error_is_one_line_without_traceback(write_file):
     )
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert proc.stderr.count("\n") == 1 and "line 2: label must be 0" in proc.stderr
+
+
+@pytest.mark.parametrize("size", ["32k", "32K", "32KB", "32KiB", "32768"])
+def test_a_level_of_32k_is_32_kib_as_in_dinero(capsys, write_file, size):
+    code, out, _ = run_cli(
+        capsys, "replay", write_file("t.din", DIN), "--level", f"L1:{size}:4:64", "--json", "-"
+    )
+    (level,) = json.loads(out)["hierarchy"]
+    assert code == 0 and (level["size_bytes"], level["sets"]) == (32768, 128)
+
+
+def test_a_replay_in_chunks_counts_what_one_call_counts(monkeypatch, tmp_path):
+    """The progress bar replays in chunks; random replacement and write-backs included."""
+    from sim.cache import make_hierarchy
+    from sim.cache.accesses import as_accesses
+    from sim.commands import replay as command
+
+    rng = np.random.default_rng(7)
+    trace = as_accesses(
+        rng.integers(0, 2**16, 5000).astype(np.uint64), rng.integers(0, 2, 5000) == 1, 4
+    )
+    levels = command.parse_levels(["L1:1KiB:4:64:random", "L2:4KiB:8:64:lru"])
+    whole = make_hierarchy(levels).run(trace.addresses, trace.is_write, 4)
+    monkeypatch.setattr(command, "CHUNK_ACCESSES", 333)
+    seen = []
+    chunked = command._replay(make_hierarchy(levels), trace, lambda done, total: seen.append(done))
+    assert chunked == whole and seen[-1] == 5000 and len(seen) == 16
+
+
+def test_progress_is_off_when_stderr_is_not_a_terminal(capsys, write_file):
+    code, out, err = run_cli(capsys, "replay", write_file("t.din", DIN), *LEVELS, "--quiet")
+    assert (code, out, err) == (0, "", "")

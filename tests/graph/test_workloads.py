@@ -131,7 +131,7 @@ def test_resnet_stages_follow_table_1(name, widths):
 
 
 def test_resnet50_puts_the_stride_on_the_first_1x1():
-    # The paper's layout (REFERENCES.md): the downsampling bottleneck strides in its first 1x1.
+    # The paper's layout (docs/references.md): the downsampling bottleneck strides in its first 1x1.
     g = load_workload("resnet50")
     for stage in (2, 3, 4):
         block = f"layer{stage}_1"
@@ -154,7 +154,7 @@ def test_vgg16_follows_configuration_d():
 
 
 def test_the_talks_examples_have_the_talks_shapes():
-    # SEED.md sections 1 and 4.
+    # docs/talk.md, sections 1 and 4.
     conv = load_workload("conv3x3_256").op("conv")
     assert conv.inputs[0].shape == conv.outputs[0].shape == (1, 256, 56, 56)
     assert conv.params[0].shape == (256, 256, 3, 3) and not conv.attrs.bias

@@ -26,13 +26,13 @@ memory:
 def test_pi3_is_four_cores_with_private_l1s_under_one_l2():
     hw = load_hardware("pi3")
     assert (hw.units, hw.device_units, hw.unit_name, hw.private_levels) == (4, 4, "core", 1)
-    # The talk: 38.4 GFLOPS peak for the 4-core chip, 9.6 GFLOPS per core.
+    # docs/talk.md: 38.4 GFLOPS peak for the 4-core chip, 9.6 GFLOPS per core.
     assert hw.peak_flops_per_s(Precision.FP32) == pytest.approx(38.4e9)
     assert hw.with_units(1).peak_flops_per_s(Precision.FP32) == pytest.approx(9.6e9)
     assert hw.dram.bandwidth_bytes_per_s == pytest.approx(3.6e9)
     l1, l2 = hw.caches
     assert (l1.name, l1.size_bytes, l1.ways, l1.sets) == ("L1D", 32 * 1024, 4, 128)
-    # bcm2837.dtsi: 512 KiB, 16-way, 64 B lines = 512 sets, shared whole by default.
+    # docs/references.md (bcm2837.dtsi): 512 KiB, 16-way, 64 B lines = 512 sets, shared whole by default.
     assert (l2.size_bytes, l2.sets, l2.ways, l2.share_bytes) == (512 * 1024, 512, 16, 512 * 1024)
     assert hw.private_caches == (l1,) and hw.shared_caches == (l2,)
     assert hw.core.registers.size_bytes == 32 * 16

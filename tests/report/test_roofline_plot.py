@@ -10,7 +10,7 @@ from matplotlib.text import Annotation, Text
 
 from sim.hw.load import load_hardware
 from sim.hw.model import Precision
-from sim.outputs import write_figure
+from sim.outputs import commit, figure_bytes
 from sim.report.roofline import kernel_points, roofline_data
 from sim.report.roofline_plot import roofline_figure
 from tests.report.conftest import run_of
@@ -121,8 +121,8 @@ def test_roofs_alone_overlay_every_device():
 
 def test_the_plot_is_written_whole_as_png_and_svg(tmp_path, matvec_pi3):
     figure = roofline_figure(roofline_data([matvec_pi3.hw], [matvec_pi3], FP32))
-    for name in ("plot.png", "plot.svg"):
-        write_figure(str(tmp_path / name), figure)
+    paths = [str(tmp_path / name) for name in ("plot.png", "plot.svg")]
+    commit([(path, figure_bytes(path, figure)) for path in paths])
     assert (tmp_path / "plot.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     svg = (tmp_path / "plot.svg").read_text()
     assert svg.rstrip().endswith("</svg>") and "matvec_1000" in svg

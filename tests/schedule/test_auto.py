@@ -71,7 +71,7 @@ def test_least_traffic_tiles_the_talks_chain_finer_and_moves_less_than_its_8x8_t
     graph, hw = load_workload("conv_chain_16x16"), talks_core()
     search = auto_schedule(graph, Precision.FP32, hw, "traffic")
     fused = preset_schedule("fused", graph, Precision.FP32)
-    quadrants = simulate(tile_chains(fused, [Chain("conv1", 2, (8, 8))]), hw)  # SEED.md 6
+    quadrants = simulate(tile_chains(fused, [Chain("conv1", 2, (8, 8))]), hw)  # docs/talk.md 6
     assert search.dram_bytes <= _dram_bytes(quadrants)
     assert "relu1" not in search.schedule.buffers  # the intermediate never reaches memory
     fastest = auto_schedule(graph, Precision.FP32, hw)

@@ -2,7 +2,7 @@
 
 A depthwise conv's output channel reads one input channel, which a pooling computes from one
 input channel: run both per channel, and each pooled plane is consumed while it is on chip
-instead of the whole pooled tensor going to memory and back (SEED.md section 6). Applies to
+instead of the whole pooled tensor going to memory and back (docs/talk.md, section 6). Applies to
 a pooling kernel (max or average, not global, no epilogue) whose output only the next kernel
 reads, a depthwise conv without a prologue, on one image.
 """
