@@ -32,7 +32,7 @@ def test_pi3_is_four_cores_with_private_l1s_under_one_l2():
     assert hw.dram.bandwidth_bytes_per_s == pytest.approx(3.6e9)
     l1, l2 = hw.caches
     assert (l1.name, l1.size_bytes, l1.ways, l1.sets) == ("L1D", 32 * 1024, 4, 128)
-    # docs/references.md (bcm2837.dtsi): 512 KiB, 16-way, 64 B lines = 512 sets, shared whole by default.
+    # docs/references.md (bcm2837.dtsi): 512 KiB, 16-way, 64 B lines = 512 sets, shared whole.
     assert (l2.size_bytes, l2.sets, l2.ways, l2.share_bytes) == (512 * 1024, 512, 16, 512 * 1024)
     assert hw.private_caches == (l1,) and hw.shared_caches == (l2,)
     assert hw.core.registers.size_bytes == 32 * 16
