@@ -2,7 +2,7 @@
 
 The table in docs/validation.md is this script's output:
 
-    python benchmarks/validation_table.py --hw pi3
+    python benchmarks/validation_table.py --hw pi3 [--cores N]
 """
 
 import argparse
@@ -18,9 +18,12 @@ from sim.schedule.naive import naive_schedule
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--hw", default="pi3")
+    parser.add_argument("--cores", type=int, help="units that run (default: all the device has)")
     parser.add_argument("workloads", nargs="*")
     args = parser.parse_args()
     hw = load_hardware(args.hw)
+    if args.cores is not None:
+        hw = hw.with_units(args.cores)
     precision = Precision.FP32
     peak = hw.peak_flops_per_s(precision)
     names = args.workloads or [n for n in workload_names() if n != "vgg16"]
