@@ -9,7 +9,7 @@ a conv algorithm to a class (to be read from the per-op-kind registry once it ex
 
 import enum
 
-from sim.graph.model import ELEMENTWISE_KINDS, POOL_KINDS, OpKind
+from sim.graph.model import ELEMENTWISE_KINDS, LAYOUT_KINDS, POOL_KINDS, OpKind
 
 
 class ComputeClass(enum.Enum):
@@ -24,18 +24,7 @@ class ComputeClass(enum.Enum):
 
 _GEMM_KINDS = frozenset({OpKind.FC, OpKind.MATMUL})
 _ELEMENTWISE = ELEMENTWISE_KINDS | {OpKind.SOFTMAX, OpKind.LRN, OpKind.SE}
-_DATA_KINDS = frozenset(
-    {
-        OpKind.CONCAT,
-        OpKind.SPLIT,
-        OpKind.CHANNEL_SHUFFLE,
-        OpKind.FLATTEN,
-        OpKind.RESHAPE,
-        OpKind.TRANSPOSE,
-        OpKind.PAD,
-        OpKind.OPAQUE,
-    }
-)
+_DATA_KINDS = LAYOUT_KINDS | {OpKind.OPAQUE}
 
 
 def compute_class(kind: str, algorithm: str = "auto") -> ComputeClass:
