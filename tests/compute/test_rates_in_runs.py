@@ -33,7 +33,7 @@ def test_no_compute_bound_a53_layer_beats_the_measured_kernel(precision, measure
             if kernel.bound == "compute":
                 compute_bound += 1
                 per_core = kernel.flops / (kernel.cycles * kernel.units)
-                assert per_core <= measured * (1 + 1e-9), kernel.name
+                assert per_core <= measured * (1 + 1e-3), kernel.name  # the YAML rounds it
     assert compute_bound >= 3  # the pointwise and 3x3 convs, the depthwise conv
 
 
