@@ -238,10 +238,7 @@ def _micro_kernels(ctx, gemm: Gemm, blk: Blocking, block, a_base, b_panel) -> It
         b_base = gemm.b.address + (pc * gemm.n + jc * k_cur) * es
     for j0 in range(0, j_first.size, step):
         jf, nr_j = j_first[j0 : j0 + step, None, None], nr_e[j0 : j0 + step, None, None]
-        if packs:
-            b_k = b_panel + k0 * nr_j * es
-        else:
-            b_k = (b_base + jf * k_cur * es) + k0 * nr_j * es
+        b_k = (b_panel if packs else b_base + jf * k_cur * es) + k0 * nr_j * es
         ab = interleave(a_k, b_k)
         ab_len = interleave(np.broadcast_to(k_len * mr_i * es, a_k.shape), k_len * nr_j * es)
         if gemm.c.tiles:
