@@ -181,6 +181,8 @@ def _plan(machine, shape, sources: Sources) -> tuple[int, int, int]:
                 continue
             widest = max(nr, rest // (mc + kc) // nr * nr) if split else n
             nc = _splits(n, widest, nr)[0] if widest < n else n
+            if split and mc > mr and rest < (mc + kc) * nc:
+                continue  # the C and B blocks kept across K blocks would not fit
             c_block = mc * nc
             a_reads = 1 if nc >= n or mc * k + k * nc + c_block <= budget else -(-n // nc)
             b_reads = 1 if mc >= m or k * n + mc * k + c_block <= budget else -(-m // mc)

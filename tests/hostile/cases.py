@@ -343,7 +343,7 @@ OWN_CASES = [
     ("a peak of 0", {"hw.yaml": pi3("fp32: 8 ", "fp32: 0 ")}, HW, ["fp32"]),
     ("an efficiency of 1.5", {"hw.yaml": pi3("default: 1.0", "default: 1.5")}, HW, ["fraction"]),
     ("two register files",
-     {"hw.yaml": PI3 + "  - {kind: registers, name: R2, count: 8, width: 16B}\n"}, HW,
+     {"hw.yaml": pi3("    width: 16B ", "    width: 16B\n  - {kind: registers, name: R2, count: 8, width: 16B}\n    # ")}, HW,
      ["a second level of kind 'registers'"]),
     ("a cache named like the DRAM", {"hw.yaml": pi3("name: L1D", "name: DRAM")}, HW,
      ["name 'DRAM' is already used"]),
