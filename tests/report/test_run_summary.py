@@ -36,7 +36,7 @@ def test_the_run_ends_with_a_verdict_and_a_command(mobilenet_at_80_columns):
     _, out = mobilenet_at_80_columns
     text = out[out.index("verdict:") :]
     assert re.match(r"verdict: \d+\.\d% compute-bound \(\d+ kernels\), \d+\.\d% DRAM-bound", text)
-    assert "most compute-bound time: sep4.pw" in text
+    assert re.search(r"most compute-bound time: sep\d+(_\d)?\.pw", text)  # a pointwise conv
     assert out.rstrip().endswith("python -m sim compare mobilenet --hw pi3 --schedules naive,fused")
     assert "fusing keeps" in text and "round trips to DRAM on chip" in text
 
