@@ -64,7 +64,10 @@ def run(args: argparse.Namespace) -> int:
     precision = precision_of(args)
     hw = device_of(args)
     graph = load_workload(args.workload, allow_unknown=args.allow_unknown)
-    chosen = [plan(graph, hw, n, precision, args.objective) for n in names]
+    chosen = []
+    for name in names:
+        with progress(f"planning {name}", shown=not args.quiet) as update:
+            chosen.append(plan(graph, hw, name, precision, args.objective, update))
     schedules = [p.schedule for p in chosen]
     notes = [note for p in chosen for note in p.notes]
     results = []

@@ -90,7 +90,8 @@ def run(args: argparse.Namespace) -> int:
     hw = device_of(args)
     graph = load_workload(args.workload, allow_unknown=args.allow_unknown)
     notes = workload_notes(graph)
-    chosen = plan(graph, hw, args.schedule, precision, args.objective)
+    with progress("searching schedules", shown=not args.quiet) as update:
+        chosen = plan(graph, hw, args.schedule, precision, args.objective, update)
     schedule = chosen.schedule
     notes += list(chosen.notes)
     files = []

@@ -8,6 +8,8 @@ simulated search, sim/plan/auto.py: the one part of planning that runs the engin
 saved schedule file replayed without any pass. Nothing below this package imports it.
 """
 
+from collections.abc import Callable
+
 from attrs import define
 
 from sim.errors import ScheduleError
@@ -35,14 +37,19 @@ def is_saved(spec: str) -> bool:
 
 
 def plan(
-    graph: Graph, hw: Hardware, spec: str, precision: Precision, objective: str = "time"
+    graph: Graph,
+    hw: Hardware,
+    spec: str,
+    precision: Precision,
+    objective: str = "time",
+    progress: Callable[[int, int], None] | None = None,
 ) -> Plan:
     """The schedule `spec` asks for: a preset, `auto` (searching for `objective` on `hw` as
-    configured, cores included), or a saved schedule's path."""
+    configured, cores included, calling `progress` as it simulates), or a saved schedule."""
     if is_saved(spec):
         return Plan(load_schedule(spec, graph, precision))
     if spec == "auto":
-        search = auto_schedule(graph, precision, hw, objective)
+        search = auto_schedule(graph, precision, hw, objective, progress)
         return Plan(search.schedule, (search_note(search),))
     if spec not in PRESETS:
         raise ScheduleError(f"unknown schedule {spec!r} (known: {', '.join(SCHEDULES)})")

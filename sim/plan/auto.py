@@ -25,6 +25,7 @@ incumbent's window is simulated once until a move is kept).
 
 import math
 from collections import deque
+from collections.abc import Callable
 
 import attrs
 from attrs import define
@@ -57,8 +58,14 @@ class Search:
 
 
 def auto_schedule(
-    graph: Graph, precision: Precision, hw: Hardware, objective: str = "time"
+    graph: Graph,
+    precision: Precision,
+    hw: Hardware,
+    objective: str = "time",
+    progress: Callable[[int, int], None] | None = None,
 ) -> Search:
+    """The search above; `progress(done, at_most)` after each simulation, if given."""
+    tick = _Ticker(progress, 4 + 2 * MAX_TRIALS)
     if objective not in OBJECTIVES:
         raise ScheduleError(f"unknown objective {objective!r} (known: {', '.join(OBJECTIVES)})")
     budget = Budget.of(hw, precision)
@@ -70,15 +77,15 @@ def auto_schedule(
         (with_tiles(base, (), "fused"), ()),
         (with_tiles(base, tiled, "tiled"), tiled),
     ]
-    costs = [_cost(simulate(s, hw), objective) for s, _ in presets]
+    costs = [_cost(tick(simulate(s, hw)), objective) for s, _ in presets]
     best = min(range(3), key=lambda i: (costs[i], i))
     (schedule, chains), cost = presets[best], costs[best]
     simulations, trials = 3, 0
     if best > 0:
-        found, trials = _improve(base, tuple(chains), estimates, hw, objective)
+        found, trials = _improve(base, tuple(chains), estimates, hw, objective, tick)
         if found != tuple(chains):
             trial = with_tiles(base, found, "auto")
-            trial_cost = _cost(simulate(trial, hw), objective)
+            trial_cost = _cost(tick(simulate(trial, hw)), objective)
             simulations += 1
             if trial_cost < cost:
                 schedule, chains, cost = trial, found, trial_cost
@@ -95,7 +102,12 @@ def auto_schedule(
 
 
 def _improve(
-    base: Schedule, chains: tuple[Chain, ...], estimates, hw: Hardware, objective: str
+    base: Schedule,
+    chains: tuple[Chain, ...],
+    estimates,
+    hw: Hardware,
+    objective: str,
+    tick: "_Ticker",
 ) -> tuple[tuple[Chain, ...], int]:
     """The chains after the local moves (step 2), and how many moves were judged."""
     index_of = {k.name: i for i, k in enumerate(base.kernels)}
@@ -119,8 +131,8 @@ def _improve(
         ops = _ops_of(base, move.first, (chains, trial_chains), index_of)
         trials += 1
         if ops not in current_costs:
-            current_costs[ops] = _window_cost(current, ops, hw, objective)
-        if _window_cost(trial, ops, hw, objective) < current_costs[ops]:
+            current_costs[ops] = tick(_window_cost(current, ops, hw, objective))
+        if tick(_window_cost(trial, ops, hw, objective)) < current_costs[ops]:
             chains, current = trial_chains, trial
             current_costs.clear()
             moves.extendleft(reversed(move.follow_ups(base, chains, index_of)))
@@ -144,6 +156,19 @@ def _window_cost(schedule: Schedule, ops: frozenset[str], hw: Hardware, objectiv
     hits = [i for i, k in enumerate(kernels) if ops & {*(op.name for op in k.ops), *k.absorbed}]
     window = kernels[max(hits[0] - 1, 0) : hits[-1] + 2]
     return _cost(simulate(attrs.evolve(schedule, kernels=window), hw), objective)
+
+
+class _Ticker:
+    """Counts simulations for a progress callback; passes each value through."""
+
+    def __init__(self, progress: Callable[[int, int], None] | None, at_most: int):
+        self.progress, self.at_most, self.done = progress, at_most, 0
+
+    def __call__(self, value):
+        self.done += 1
+        if self.progress is not None:
+            self.progress(min(self.done, self.at_most), self.at_most)
+        return value
 
 
 def _cost(result: RunResult, objective: str) -> tuple:

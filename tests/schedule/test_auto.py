@@ -105,3 +105,13 @@ def test_run_and_compare_say_what_the_search_did(capsys, argv):
     else:  # tiled (1.19 ms) is no faster than fused (1.17 ms): the search keeps fused
         assert "note: auto (least time): 3 whole-network simulations and 1 move judged" in out
         assert "on kernel windows (at most 24); tiled chains: none" in out
+
+
+def test_the_search_reports_progress_after_each_simulation():
+    graph, hw = load_workload("conv_chain_16x16"), talks_core()
+    calls = []
+    search = auto_schedule(graph, Precision.FP32, hw, "traffic", lambda d, t: calls.append((d, t)))
+    done = [d for d, _ in calls]
+    assert done == list(range(1, len(calls) + 1))  # one call per simulation, in order
+    assert search.simulations <= len(calls) <= search.simulations + 2 * search.trials
+    assert all(d <= t for d, t in calls)
