@@ -20,8 +20,7 @@ from sim.engine.simulate import simulate
 from sim.graph.load import load_workload, workload_names
 from sim.hw.load import hardware_names, load_hardware
 from sim.hw.model import Precision
-from sim.plan.auto import MAX_TRIALS, auto_schedule
-from sim.plan.auto import OBJECTIVES
+from sim.plan.auto import MAX_TRIALS, OBJECTIVES, auto_schedule
 from sim.schedule.presets import preset_schedule
 
 PRESETS = ("naive", "fused", "tiled")

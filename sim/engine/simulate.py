@@ -206,10 +206,12 @@ def simulate(
     """Run `schedule` on `hw.units` of the device's units; `caches=False` sends every line
     access to DRAM.
 
-    Each unit traces its part of each kernel (sim/engine/split.py), replayed through
-    the device's caches when they run, and timed by sim/engine/timing.py. With caches, the
-    dirty lines left at the end are written back by one more kernel, WRITE_BACK_KERNEL, so that
-    every byte that reaches DRAM is counted and timed.
+    Each unit traces its part of each kernel (sim/engine/split.py sizes its tiles); a tile is
+    replayed through the unit's caches and the shared ones when it runs, and timed by
+    sim/engine/timing.py. With caches, one more kernel, WRITE_BACK_KERNEL, lasts until the
+    writes posted during the run have drained and counts the dirty lines still cached at the
+    end (their write-back takes no time: the board does it while whatever comes next runs), so
+    that every byte that reaches DRAM is counted.
     """
     precision = schedule.precision
     _check_simulable(schedule.graph, precision)
@@ -229,7 +231,7 @@ def simulate(
         unit_tiles[unit] += 1
         return cost
 
-    def unit_work(unit: int, tiles, kind: str, tally: _Tally):
+    def unit_work(unit: int, tiles, kind: tuple[str, str], tally: _Tally):
         for tile in tiles:
             yield functools.partial(replay, unit, tile, kind, tally)
 

@@ -31,6 +31,9 @@ def blocks(*defs: str) -> str:
     return "blocks:\n" + "".join(defs)
 
 
+SECOND_REGISTERS = "  - {kind: registers, name: R2, count: 8, width: 16B}\n#"
+
+
 def pi3(old: str, new: str) -> str:
     """pi3.yaml with the first `old` replaced (the text must be there)."""
     assert old in PI3, old
@@ -343,13 +346,14 @@ OWN_CASES = [
     ("a peak of 0", {"hw.yaml": pi3("fp32: 8 ", "fp32: 0 ")}, HW, ["fp32"]),
     ("an efficiency of 1.5", {"hw.yaml": pi3("default: 1.0", "default: 1.5")}, HW, ["fraction"]),
     ("two register files",
-     {"hw.yaml": pi3("    width: 16B ", "    width: 16B\n  - {kind: registers, name: R2, count: 8, width: 16B}\n    # ")}, HW,
+     {"hw.yaml": pi3("    width: 16B ", "    width: 16B\n" + SECOND_REGISTERS)}, HW,
      ["a second level of kind 'registers'"]),
     ("a cache named like the DRAM", {"hw.yaml": pi3("name: L1D", "name: DRAM")}, HW,
      ["name 'DRAM' is already used"]),
     ("a line of 0 B", {"hw.yaml": pi3("line: 64B  ", "line: 0B  ")}, HW, ["line"]),
     ("2^40 ways", {"hw.yaml": pi3("ways: 4 ", "ways: 1099511627776 ")}, HW, ["memory[2]"]),
-    ("a share of 0", {"hw.yaml": pi3("size: 512KiB ", "size: 512KiB\n    share: 0B ")}, HW, ["share"]),
+    ("a share of 0", {"hw.yaml": pi3("size: 512KiB ", "size: 512KiB\n    share: 0B ")}, HW,
+     ["share"]),
     ("a negative latency in cycles", {"hw.yaml": pi3("latency_cycles: 3", "latency_cycles: -3")},
      HW, ["latency_cycles"]),
     ("a NaN port width", {"hw.yaml": pi3("bytes_per_cycle: 8 ", "bytes_per_cycle: .nan ")}, HW,
