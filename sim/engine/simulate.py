@@ -64,17 +64,11 @@ class KernelResult:
     dram_channel_cycles: float = 0.0  # the DRAM bytes at the channel's full rate
     unit_busy_cycles: tuple[float, ...] = ()  # each unit's core busy time
     unit_end_cycles: tuple[float, ...] = ()  # when each unit finished, from the kernel's start
+    barrier_wait_cycles: float = 0.0  # mean time a unit waits at the end for the slowest one
 
     @property
     def dram_bytes(self) -> int:
         return self.dram_read_bytes + self.dram_write_bytes
-
-    @property
-    def barrier_wait_cycles(self) -> float:
-        """Mean time a unit waits at the kernel's end for the slowest one."""
-        if not self.unit_end_cycles:
-            return 0.0
-        return sum(self.cycles - end for end in self.unit_end_cycles) / len(self.unit_end_cycles)
 
     @property
     def load_imbalance(self) -> float:
@@ -346,6 +340,7 @@ def _kernel_result(
         dram_channel_cycles=dram_bytes / dram_channel(hw).capacity_bytes_per_cycle,
         unit_busy_cycles=timing.unit_busy_cycles,
         unit_end_cycles=timing.unit_end_cycles,
+        barrier_wait_cycles=timing.barrier_wait_cycles,
     )
 
 

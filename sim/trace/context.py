@@ -26,7 +26,6 @@ from sim.schedule.naive import align
 from sim.trace.fused import Epilogue, aliases, epilogue_of
 from sim.trace.runtime import Runtime, conv_algorithm, runtime_of
 
-LINE_BYTES_WITHOUT_CACHES = 64
 WINOGRAD_OUTPUT_TILE = {
     Algorithm.WINOGRAD_2X2: 2,
     Algorithm.WINOGRAD_4X4: 4,
@@ -136,7 +135,7 @@ class Context:
 
     @property
     def line_bytes(self) -> int:
-        return self.hw.caches[0].line_bytes if self.hw.caches else LINE_BYTES_WITHOUT_CACHES
+        return self.hw.line_bytes
 
     @property
     def vector_bytes(self) -> int:
