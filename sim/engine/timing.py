@@ -61,7 +61,7 @@ class KernelTiming:
         """Mean time a unit waits at the kernel's end for the slowest."""
         if not self.unit_end_cycles:
             return 0.0
-        waits = [self.end_cycles - end for end in self.unit_end_cycles]
+        waits = [self.cycles - end for end in self.unit_end_cycles]  # ends are relative
         return sum(waits) / len(waits)
 
 

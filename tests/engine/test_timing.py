@@ -176,3 +176,10 @@ def test_reads_come_before_posted_writes():
     (read,) = [s for s in timing.spans if s.unit == "dram 1"]
     assert (read.start_cycles, read.end_cycles) == (0, 10)
     assert timing.cycles == 110
+
+
+def test_a_later_kernels_barrier_wait_counts_from_its_own_start():
+    timing = run([work("a", [cost(7, 0)], []), work("b", [cost(10, 0)], [cost(4, 0)])], units=2)
+    second = timing.kernels[1]
+    assert (second.start_cycles, second.unit_end_cycles) == (7, (10, 4))
+    assert second.barrier_wait_cycles == 3  # unit 1 waits 6 cycles, unit 0 none
