@@ -20,7 +20,8 @@ Cache blocking (gemm.py's loop nest: ic by mc, jc by nc, pc by kc, jr by nr, ir 
   cortexa53 configuration uses 640, a micro-panel of 30 of the 32 KiB).
 - the A block (mc x kc, reused by every B micro-panel) and, when K is split, the C block
   (mc x nc, partial sums kept across the K blocks, with the B block kc x nc that streams
-  through between two visits) live in the outermost cache's share, one way left spare:
+  through between two visits) live in the unit's part of the outermost cache (its share,
+  or an even split among the units running: outer_budget_bytes), one way left spare:
   mc x kc + kc x nr + [K > kc] (mc + kc) x nc <= budget elements. On a two-level machine
   there is no third level for a packed B panel (BLIS's nc = 3072 streams it from memory),
   so B micro-panels are packed one at a time from their source (gemm.py).
@@ -29,9 +30,11 @@ Cache blocking (gemm.py's loop nest: ic by mc, jc by nc, pc by kc, jr by nr, ir 
   as ncnn's get_optimal_tile_mnk sizes its tiles from the L2: the DRAM bytes of A's source
   once per nc block of N unless the A row block, a B block and the C block fit the budget
   together, and of B's source once per mc block of M unless all of B fits with the A and C
-  blocks (a conv's input with the halo rows a block of output rows needs again); plus, at
-  the DRAM-to-L2 bandwidth ratio, the L2 bytes of each extra K block's read and write of C
-  and of each M block's packing of B. Ties go to the deeper kc, then the larger mc, nc.
+  blocks (a conv's input with the halo rows a block of output rows needs again); plus the
+  bytes each extra K block's read and write of C and each M block's packing of B move
+  through the core's load/store port (the L1's), weighted by the DRAM-to-L1-port bandwidth
+  ratio: those passes are loads and stores the micro-kernel's own operands wait behind.
+  Ties go to the deeper kc, then the larger mc, nc.
 Without caches nothing is blocked.
 """
 
@@ -128,6 +131,18 @@ class Sources:
         return self.b_bytes * reads * (1 + self.halo / max(1.0, nc / self.row))
 
 
+def outer_budget_bytes(hw: Hardware) -> int:
+    """What one unit's blocks may take of the outermost cache: its ways but one. A shared
+    level that no partition splits is split evenly among the units the run uses, each with
+    its own A and C blocks in it; a fair share below two ways keeps half of itself."""
+    outer = hw.caches[-1]
+    ways = outer.share_ways
+    if hw.units > 1 and outer in hw.shared_caches and not outer.is_shared:
+        ways /= hw.units
+    usable = ways - 1 if ways >= 2 else ways / 2
+    return int(usable * _way_bytes(outer))
+
+
 def gemm_blocking(
     hw: Hardware, precision: Precision, shape: tuple[int, int, int], sources: Sources
 ) -> Blocking:
@@ -136,11 +151,19 @@ def gemm_blocking(
     spills = spill_accesses_per_step(hw, precision)
     if not hw.caches:
         return Blocking(mr, nr, UNBLOCKED, UNBLOCKED, UNBLOCKED, spills)
-    outer = hw.caches[-1]
-    budget = max(1, outer.share_ways - 1) * _way_bytes(outer) // precision.bytes
-    l2_weight = hw.dram.bandwidth_bytes_per_s / (outer.bytes_per_cycle * hw.core.clock_hz)
+    budget = outer_budget_bytes(hw) // precision.bytes
+    port = hw.caches[0].bytes_per_cycle * hw.core.clock_hz
+    port_weight = hw.dram.bandwidth_bytes_per_s / port
     mc, kc, nc = _plan(
-        (mr, nr, _lanes(hw, precision), kc_max(hw, precision), budget, precision.bytes, l2_weight),
+        (
+            mr,
+            nr,
+            _lanes(hw, precision),
+            kc_max(hw, precision),
+            budget,
+            precision.bytes,
+            port_weight,
+        ),
         tuple(shape),
         sources,
     )
@@ -168,7 +191,7 @@ def _even(count: int, most: int, grain: int) -> int:
 
 @functools.lru_cache(maxsize=4096)
 def _plan(machine, shape, sources: Sources) -> tuple[int, int, int]:
-    mr, nr, lanes, deepest, budget, es, l2_weight = machine
+    mr, nr, lanes, deepest, budget, es, port_weight = machine
     m, k, n = shape
     depths = {_even(k, max(1, deepest >> i), lanes) for i in range(KC_SPLITS)}
     best = None
@@ -189,7 +212,7 @@ def _plan(machine, shape, sources: Sources) -> tuple[int, int, int]:
             packing = -(-m // mc) * 2 * k * n if sources.packed else 0
             on_chip = (k_blocks - 1) * 2 * m * n + packing
             cost = sources.a_bytes * a_reads + sources.b_cost(b_reads, nc)
-            cost += on_chip * es * l2_weight
+            cost += on_chip * es * port_weight
             key = (cost, -kc, -mc, -nc)
             if best is None or key < best[0]:
                 best = (key, (mc, kc, nc))
