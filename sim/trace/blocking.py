@@ -143,11 +143,33 @@ def outer_budget_bytes(hw: Hardware) -> int:
     return int(usable * _way_bytes(outer))
 
 
+# Thread-block tiles of a GPU GEMM, largest first: CUTLASS's sm70 threadblock shapes
+# (128x128, 128x64, 64x64, 64x32, 32x32; docs/references.md).
+CTA_TILES = ((128, 128), (128, 64), (64, 64), (64, 32), (32, 32))
+
+
+def cta_tile(hw: Hardware, m: int, n: int) -> tuple[int, int]:
+    """(rows, columns) of C one thread block of a GPU computes: the largest CUTLASS tile
+    whose accumulators take at most a quarter of ONE SM's registers (two blocks resident,
+    each with as many registers again for operands) and that still gives every SM of the
+    run a tile; the smallest when no tile fills them (a wave left part empty)."""
+    fitting = [t for t in CTA_TILES if t[0] * t[1] <= hw.core.registers.count // 4]
+    fitting = fitting or [CTA_TILES[-1]]
+    for mr, nr in fitting:
+        if -(-m // mr) * -(-n // nr) >= hw.units:
+            return mr, nr
+    return fitting[-1]
+
+
 def gemm_blocking(
     hw: Hardware, precision: Precision, shape: tuple[int, int, int], sources: Sources
 ) -> Blocking:
-    """The blocking of C (m x n) += A (m x k) x B (k x n) (module docstring)."""
-    mr, nr = register_tile(hw, precision)
+    """The blocking of C (m x n) += A (m x k) x B (k x n) (module docstring). A GPU's SM
+    computes a thread block's tile of C (cta_tile), not a tile as large as its registers."""
+    if hw.unit_name == "SM":
+        mr, nr = cta_tile(hw, shape[0], shape[2])
+    else:
+        mr, nr = register_tile(hw, precision)
     spills = spill_accesses_per_step(hw, precision)
     if not hw.caches:
         return Blocking(mr, nr, UNBLOCKED, UNBLOCKED, UNBLOCKED, spills)

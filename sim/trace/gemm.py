@@ -129,11 +129,31 @@ def gemm_ranges(ctx: Context, gemm: Gemm, scratch: int) -> Iterator[Ranges]:
 
 
 def _part(ctx: Context, gemm: Gemm, blk: Blocking):
-    """(rows, columns) of C this part computes."""
+    """(rows, columns) of C this part computes: a share of the row panels (or of the
+    column panels, when there are more of them) if either alone gives every part some;
+    else a rectangle of a grid of parts over both (rows x columns of parts, as many busy as
+    the panels allow), which is how a GPU deals thread-block tiles to its SMs."""
+    index, parts = ctx.part
     row_panels, col_panels = -(-gemm.m // blk.mr), -(-gemm.n // blk.nr)
-    if row_panels >= ctx.part[1] or row_panels >= col_panels:
+    if row_panels >= parts or (row_panels >= col_panels and col_panels < parts):
         return ctx.share(gemm.m, blk.mr), (0, gemm.n)
-    return (0, gemm.m), ctx.share(gemm.n, blk.nr)
+    if col_panels >= parts:
+        return (0, gemm.m), ctx.share(gemm.n, blk.nr)
+    rows = max(
+        range(1, row_panels + 1), key=lambda r: (r * min(col_panels, parts // r), -abs(r - parts))
+    )
+    cols = min(col_panels, parts // rows)
+    if index >= rows * cols:
+        return (0, 0), (0, 0)
+    row, col = divmod(index, cols)
+    return _cut(gemm.m, blk.mr, row, rows), _cut(gemm.n, blk.nr, col, cols)
+
+
+def _cut(count: int, grain: int, index: int, parts: int) -> tuple[int, int]:
+    """[lo, hi): part `index` of `parts` contiguous shares of `count`, cut at `grain`."""
+    units = -(-count // grain)
+    lo, hi = units * index // parts * grain, units * (index + 1) // parts * grain
+    return min(lo, count), min(hi, count)
 
 
 def _edges(count: int, width: int) -> tuple[np.ndarray, np.ndarray]:
