@@ -35,9 +35,7 @@ class Counts:
 def kernel_counts(kernel: KernelResult) -> Counts:
     return Counts(
         flops=kernel.flops,
-        register_accesses=kernel.line_accesses
-        + kernel.collapsed_accesses
-        + kernel.spill_accesses,
+        register_accesses=kernel.line_accesses + kernel.collapsed_accesses + kernel.spill_accesses,
         levels=tuple((lv.accesses, lv.misses, lv.writebacks) for lv in kernel.levels),
         dram_bytes=kernel.dram_bytes,
     )
