@@ -1,4 +1,5 @@
-"""Parse quantities written with units (`32KiB`, `3.6GB/s`, `1.2GHz`, `175ns`) into SI numbers.
+"""Parse quantities written with units (`32KiB`, `3.6GB/s`, `1.2GHz`, `175ns`, `20pJ`) into SI
+numbers.
 
 Sizes are what `parse_bytes` reads: cache, line, share and register sizes, in hardware files
 and `replay --level`. They are exact integers of bytes, and every prefix is binary: `32K`,
@@ -23,6 +24,8 @@ _RATE = re.compile(rf"^{_NUMBER}\s*(?P<prefix>Ki|Mi|Gi|Ti|K|M|G|T|k)?B/s$", re.A
 _FREQ = re.compile(rf"^{_NUMBER}\s*(?P<prefix>k|K|M|G)?Hz$", re.A)
 _TIME = re.compile(rf"^{_NUMBER}\s*(?P<unit>s|ms|us|ns|ps)$", re.A)
 _TIME_SCALE = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "ns": 1e-9, "ps": 1e-12}
+_ENERGY = re.compile(rf"^{_NUMBER}\s*(?P<unit>J|mJ|uJ|nJ|pJ|fJ)$", re.A)
+_ENERGY_SCALE = {"J": 1.0, "mJ": 1e-3, "uJ": 1e-6, "nJ": 1e-9, "pJ": 1e-12, "fJ": 1e-15}
 MAX_BYTES = 2**63 - 1  # any size beyond is a typo, and would not fit a 64-bit count
 MAX_QUANTITY = Decimal("1e30")  # rates, frequencies and times: far beyond any real device
 _EXPONENT_LIMIT = 400  # digits of exponent read before the bound is checked
@@ -94,6 +97,11 @@ def parse_hz(value: object) -> float:
 def parse_seconds(value: object) -> float:
     """`175ns` -> 1.75e-7."""
     return _quantity(value, _TIME, "time such as 175ns", lambda m: _TIME_SCALE[m["unit"]])
+
+
+def parse_joules(value: object) -> float:
+    """`20pJ` -> 2e-11, `1.3nJ` -> 1.3e-9: an energy, never negative (hardware energy costs)."""
+    return _quantity(value, _ENERGY, "energy such as 20pJ", lambda m: _ENERGY_SCALE[m["unit"]])
 
 
 def format_bytes(n_bytes: float) -> str:

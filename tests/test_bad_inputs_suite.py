@@ -389,8 +389,8 @@ CASES = [
     (
         "run unknown objective",
         {},
-        ["run", "matvec_1000", "--hw", "pi3", "--schedule", "auto", "--objective", "energy"],
-        ["--objective", "energy"],
+        ["run", "matvec_1000", "--hw", "pi3", "--schedule", "auto", "--objective", "power"],
+        ["--objective", "power"],
     ),
     (
         "--json into a missing directory",

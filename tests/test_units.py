@@ -7,6 +7,7 @@ from sim.units import (
     parse_bytes,
     parse_bytes_per_s,
     parse_hz,
+    parse_joules,
     parse_seconds,
 )
 
@@ -40,6 +41,15 @@ def test_rates_and_times():
     assert parse_hz("1.2GHz") == pytest.approx(1.2e9)
     assert parse_hz("1377MHz") == pytest.approx(1.377e9)
     assert parse_seconds("175ns") == pytest.approx(175e-9)
+
+
+def test_energies():
+    assert parse_joules("1.98pJ") == pytest.approx(1.98e-12)
+    assert parse_joules("1.3nJ") == pytest.approx(1.3e-9)
+    assert parse_joules("0pJ") == 0.0
+    for bad in ("-1pJ", "20", "20pj", "1e400pJ", True):
+        with pytest.raises(ValueError):
+            parse_joules(bad)
 
 
 @pytest.mark.parametrize(

@@ -70,8 +70,8 @@ def add_objective(parser: argparse.ArgumentParser) -> None:
         "--objective",
         choices=OBJECTIVES,
         default="time",
-        help="what the auto schedule's search minimises: simulated time or DRAM traffic "
-        "(default: time; other schedules ignore it)",
+        help="what the auto schedule's search minimises: simulated time, DRAM traffic or "
+        "dynamic energy (default: time; other schedules ignore it)",
     )
 
 

@@ -35,6 +35,13 @@ def add_run_files(parser: argparse.ArgumentParser) -> None:
         help="write the roofline plot of the run's kernels (.png, .svg or .pdf)",
     )
     parser.add_argument(
+        "--energy-plot",
+        metavar="PATH",
+        type=figure_path,
+        help="write the run's dynamic energy per kind of kernel, stacked by memory level "
+        "(.png, .svg or .pdf; the device needs an energy: section)",
+    )
+    parser.add_argument(
         "--timeline",
         metavar="PATH",
         help="write a Chrome trace-event JSON of every unit's busy time, per tile "
@@ -53,7 +60,8 @@ def figure_path(path: str) -> str:
 
 def run_outputs(args: argparse.Namespace) -> dict[str, str | None]:
     """The run's output flags and their paths, as `check_outputs` takes them."""
-    return {flag: getattr(args, flag[2:]) for flag in ("--json", "--csv", "--plot", "--timeline")}
+    flags = ("--json", "--csv", "--plot", "--energy-plot", "--timeline")
+    return {flag: getattr(args, flag[2:].replace("-", "_"), None) for flag in flags}
 
 
 def present_run(
@@ -80,6 +88,10 @@ def present_run(
 
         data = roofline_data([result.hw], [result], Precision(result.precision))
         files.append((args.plot, figure_bytes(args.plot, roofline_figure(data))))
+    if getattr(args, "energy_plot", None):
+        from sim.report.energy_plot import energy_figure  # matplotlib only when plotting
+
+        files.append((args.energy_plot, figure_bytes(args.energy_plot, energy_figure(result))))
     if args.timeline:
         from sim.report.timeline import timeline_json
 

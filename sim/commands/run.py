@@ -18,6 +18,7 @@ from sim.commands.common import (
 from sim.commands.present import add_run_files, present_run, run_outputs
 from sim.commands.progress import progress
 from sim.engine.simulate import simulate
+from sim.errors import ConfigError
 from sim.graph.load import load_workload
 from sim.graph.model import Graph
 from sim.hw.model import Hardware, Precision
@@ -88,6 +89,10 @@ def run(args: argparse.Namespace) -> int:
     check_outputs({**run_outputs(args), "--save-schedule": args.save_schedule}, inputs)
     precision = precision_of(args)
     hw = device_of(args)
+    if args.energy_plot and hw.energy is None:
+        raise ConfigError(
+            f"--energy-plot: hardware {hw.name} has no energy costs (no energy: section)"
+        )
     graph = load_workload(args.workload, allow_unknown=args.allow_unknown)
     notes = workload_notes(graph)
     with progress("searching schedules", shown=not args.quiet) as update:

@@ -9,6 +9,7 @@ zero; each level has its own name, and there is one DRAM and one register file.
 from pathlib import Path
 
 from sim.compute.load import parse_compute
+from sim.energy.load import parse_energy
 from sim.errors import ConfigError
 from sim.graph.model import OpKind
 from sim.hw.model import (
@@ -88,6 +89,7 @@ def parse_hardware(data, file: str) -> Hardware:
     caches: list[CacheLevel] = []
     private: list[bool] = []  # per cache, outer to inner
     names: dict[str, str] = {}  # level name -> the place that first used it
+    kinds: dict[str, str] = {}  # level name -> its kind, outer to inner
     for place, item in top.items("memory"):
         level = Fields(item, place, ConfigError, file)
         kind = level.get("kind", _choice_of("dram", "cache", "registers"))
@@ -113,13 +115,16 @@ def parse_hardware(data, file: str) -> Hardware:
             used = names[level_name]
             raise level.fail(f"name '{level_name}' is already used by {used}", "name")
         names[level_name] = place
+        kinds[level_name] = kind
         level.done()
+    energy_fields = top.sub("energy", default=None)
     top.done()
     private_levels = _private_levels(top, caches, private, units)
     if dram is None:
         raise top.fail("memory has no level of kind 'dram'", "memory")
     if registers is None:
         raise top.fail("memory has no level of kind 'registers'", "memory")
+    energy = parse_energy(energy_fields, kinds) if energy_fields is not None else None
     core = Core(
         clock_hz=clock_hz,
         flops_per_cycle=flops,
@@ -141,6 +146,7 @@ def parse_hardware(data, file: str) -> Hardware:
             unit_name=unit_name,
             private_levels=private_levels,
             compute=compute,
+            energy=energy,
         )
     except ValueError as exc:
         raise top.fail(str(exc)) from None

@@ -12,6 +12,7 @@ LINE_BYTES_WITHOUT_CACHES = 64  # the line loads and stores are counted in when 
 
 if TYPE_CHECKING:
     from sim.compute.model import ComputeModel
+    from sim.energy.model import EnergyCosts
 
 
 class Precision(enum.Enum):
@@ -210,6 +211,7 @@ class Hardware:
     unit_name: str = "core"
     private_levels: int = 0
     compute: "ComputeModel | None" = None  # per-unit compute model (docs/compute.md)
+    energy: "EnergyCosts | None" = None  # dynamic energy per event (docs/levers.md); None: none
 
     def __attrs_post_init__(self) -> None:
         if self.units > self.device_units:

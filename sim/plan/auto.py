@@ -1,4 +1,5 @@
-"""`auto`: the schedule with the least simulated time (or DRAM traffic), from a bounded search.
+"""`auto`: the schedule with the least simulated time (or DRAM traffic, or dynamic energy), from
+a bounded search.
 
 1. Simulate `naive`, `fused` and `tiled` whole; the best by the objective is the incumbent.
    If it is `naive`, no pass helps and nothing is tiled: stop.
@@ -17,7 +18,8 @@
    kept chain's other tile sizes come next.
 3. Simulate the result whole; if it is not better than the best preset (moves judged apart
    can add up differently), the best preset is the answer.
-The objective `time` compares cycles, then DRAM bytes; `traffic` DRAM bytes, then cycles.
+The objective `time` compares cycles, then DRAM bytes; `traffic` DRAM bytes, then cycles;
+`energy` the dynamic energy (sim/energy; the device needs an `energy:` section), then cycles.
 Ties keep the incumbent and the simulator is deterministic: the same inputs give the same
 choice. Cost: 3 or 4 whole simulations and at most 2 x MAX_TRIALS windows (the
 incumbent's window is simulated once until a move is kept).
@@ -30,6 +32,7 @@ from collections.abc import Callable
 import attrs
 from attrs import define
 
+from sim.energy.account import run_energy
 from sim.engine.simulate import RunResult, simulate
 from sim.errors import ScheduleError
 from sim.graph.model import Graph
@@ -40,7 +43,7 @@ from sim.schedule.passes.tiling import Budget, Chain, chain_estimates, disjoint,
 from sim.schedule.presets import untiled, with_tiles
 
 MAX_TRIALS = 24
-OBJECTIVES = ("time", "traffic")  # what auto minimises: simulated time or DRAM traffic
+OBJECTIVES = ("time", "traffic", "energy")  # what auto minimises: time, DRAM traffic or energy
 MAX_TILES = 256  # per chain: finer tiles cost the trace far more time than they save
 
 
@@ -68,6 +71,10 @@ def auto_schedule(
     tick = _Ticker(progress, 4 + 2 * MAX_TRIALS)
     if objective not in OBJECTIVES:
         raise ScheduleError(f"unknown objective {objective!r} (known: {', '.join(OBJECTIVES)})")
+    if objective == "energy" and hw.energy is None:
+        raise ScheduleError(
+            f"--objective energy: hardware {hw.name} has no energy costs (no energy: section)"
+        )
     budget = Budget.of(hw, precision)
     base = untiled(graph, precision)
     estimates = chain_estimates(base, budget)
@@ -89,7 +96,7 @@ def auto_schedule(
             simulations += 1
             if trial_cost < cost:
                 schedule, chains, cost = trial, found, trial_cost
-    cycles, dram = cost if objective == "time" else cost[::-1]
+    cycles, dram = _cycles_and_dram(cost, objective)
     return Search(
         attrs.evolve(schedule, name="auto"),
         objective,
@@ -172,8 +179,22 @@ class _Ticker:
 
 
 def _cost(result: RunResult, objective: str) -> tuple:
+    """What `objective` compares, in order: the first figure, then the tie-breakers."""
     dram = result.total("dram_read_bytes") + result.total("dram_write_bytes")
-    return (result.cycles, dram) if objective == "time" else (dram, result.cycles)
+    if objective == "time":
+        return (result.cycles, dram)
+    if objective == "traffic":
+        return (dram, result.cycles)
+    return (sum(run_energy(result).values()), result.cycles, dram)
+
+
+def _cycles_and_dram(cost: tuple, objective: str) -> tuple[float, int]:
+    """The cycles and DRAM bytes inside a `_cost` tuple."""
+    if objective == "time":
+        return cost[0], cost[1]
+    if objective == "traffic":
+        return cost[1], cost[0]
+    return cost[1], cost[2]
 
 
 @define(frozen=True)
@@ -262,7 +283,9 @@ def search_note(search: Search) -> str:
     chains = "; ".join(
         f"{c.length} kernels from {c.first} in {c.tile[0]}x{c.tile[1]} tiles" for c in search.chains
     )
-    least = "time" if search.objective == "time" else "DRAM traffic"
+    least = {"traffic": "DRAM traffic", "energy": "dynamic energy"}.get(
+        search.objective, search.objective
+    )
     return (
         f"auto (least {least}): {search.simulations} whole-network simulations and "
         f"{search.trials} move{'' if search.trials == 1 else 's'} judged on kernel windows "

@@ -10,6 +10,7 @@ import csv
 import io
 from typing import Any
 
+from sim.energy.account import kernel_energy, run_energy
 from sim.engine.simulate import KernelResult, RunResult, UnitResult
 from sim.hw.model import Precision
 from sim.report.tables import (
@@ -19,6 +20,7 @@ from sim.report.tables import (
     percent,
     ratio,
     scaled_bytes,
+    scaled_joules,
     scaled_seconds,
 )
 
@@ -91,10 +93,21 @@ def run_json(result: RunResult) -> dict[str, Any]:
             "dram_write_bytes": result.total("dram_write_bytes"),
             "cycles": whole_cycles(result.cycles),
             "seconds": result.seconds,
+            **energy_json(run_energy(result)),
         },
-        "kernels": [kernel_json(k, hw.core.clock_hz) for k in result.kernels],
+        "kernels": [
+            {**kernel_json(k, hw.core.clock_hz), **energy_json(kernel_energy(k, hw, precision))}
+            for k in result.kernels
+        ],
         "units": [_unit_json(unit, result.cycles) for unit in result.units],
     }
+
+
+def energy_json(by_level: dict[str, float] | None) -> dict[str, Any]:
+    """`energy_j` and `energy_by_level_j` (compute, registers, each cache, DRAM): dynamic
+    energy only; both null on a device whose file has no `energy:` section."""
+    total = None if by_level is None else sum(by_level.values())
+    return {"energy_j": total, "energy_by_level_j": by_level}
 
 
 def _unit_json(unit: UnitResult, run_cycles: float) -> dict[str, Any]:
@@ -130,8 +143,20 @@ def summary_lines(result: RunResult) -> list[str]:
         f"DRAM traffic: {_mb(dram)} MB simulated ({_mb(totals['dram_read_bytes'])} read, "
         f"{_mb(totals['dram_write_bytes'])} written) vs {_mb(totals['analytic_bytes'])} MB "
         f"cache-ignoring estimate ({ratio(dram, totals['analytic_bytes']) or 0:.2f}x)",
+        _energy_line(result, totals),
         *_busy_lines(result, data),
     ]
+
+
+def _energy_line(result: RunResult, totals: dict[str, Any]) -> str:
+    """The run's dynamic energy and the share of each level, largest first."""
+    by_level = totals["energy_by_level_j"]
+    if by_level is None:
+        return f"energy: not modelled ({result.hw.name} has no energy: section in its file)"
+    total = totals["energy_j"]
+    shares = sorted(by_level.items(), key=lambda item: -item[1])
+    parts = ", ".join(f"{name} {percent(ratio(j, total) or 0.0)}" for name, j in shares)
+    return f"energy: {scaled_joules(total)} dynamic ({parts})"
 
 
 def _units_text(hw) -> str:
@@ -195,6 +220,7 @@ def run_report(result: RunResult) -> Report:
         Column("written", "dram_write_bytes", scaled_bytes),
         Column("sim/est", "dram_to_analytic", fixed(2)),
         *(Column(f"{n} hit", f"{n}_hit_rate", percent) for n in names),
+        Column("energy", "energy_j", scaled_joules),
         Column("bound", "bound", numeric=False),
     ]
     rows = []
@@ -214,7 +240,7 @@ def run_report(result: RunResult) -> Report:
     return Report(title, tuple(columns), tuple(rows), total)
 
 
-CSV_EXTRA_KEYS = ("macs", "analytic_flops", "flops", "tiles")
+CSV_EXTRA_KEYS = ("macs", "analytic_flops", "flops", "tiles", "energy_j")
 CSV_KEYS = (
     "row", "kernel", "kind", "cycles", "seconds", "achieved_flops_per_s", "analytic_bytes",
     "dram_read_bytes", "dram_write_bytes", "dram_to_analytic",

@@ -5,8 +5,17 @@ from the caller, which knows the schedules (sim/commands/run.py)."""
 
 import shlex
 
+from sim.energy.account import kernel_energy
 from sim.engine.simulate import RunResult
-from sim.report.tables import Column, Report, percent, scaled_bytes, scaled_seconds
+from sim.hw.model import Precision
+from sim.report.tables import (
+    Column,
+    Report,
+    percent,
+    scaled_bytes,
+    scaled_joules,
+    scaled_seconds,
+)
 
 SLOWEST = 10
 # A kernel's binding unit (KernelResult.bound) as the verdict names it.
@@ -23,6 +32,11 @@ def _class(bound: str) -> str | None:
     return _CLASSES.get(bound, "cache-bound" if bound.startswith("cache ") else bound)
 
 
+def _energy_j(result: RunResult, kernel) -> float | None:
+    by_level = kernel_energy(kernel, result.hw, Precision(result.precision))
+    return None if by_level is None else sum(by_level.values())
+
+
 def _rows(result: RunResult) -> list[dict]:
     total = result.cycles or 1
     return [
@@ -34,6 +48,7 @@ def _rows(result: RunResult) -> list[dict]:
             "dram_bytes": k.dram_bytes,
             "bound": k.bound,
             "cycles": k.cycles,
+            "energy_j": _energy_j(result, k),
         }
         for k in result.kernels
     ]
@@ -53,6 +68,7 @@ def slowest_report(result: RunResult, count: int = SLOWEST) -> Report:
         Column("kernel", "kernel", numeric=False),
         Column("kind", "kind", numeric=False),
         *_COLUMNS,
+        Column("energy", "energy_j", scaled_joules),
         Column("bound", "bound", numeric=False),
     )
     title = f"the {len(rows)} slowest of {len(result.kernels)} kernels (--all: every kernel)"

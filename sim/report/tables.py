@@ -108,3 +108,11 @@ def scaled_bytes(n_bytes: float) -> str:
         if abs(n_bytes) >= scale:
             return f"{n_bytes / scale:,.2f} {unit}"
     return f"{n_bytes:,.0f} B"
+
+
+def scaled_joules(joules: float) -> str:
+    """An energy in the unit that suits it: `18.20 mJ`, `3.10 µJ`, `1.02 J`."""
+    for unit, scale in (("J", 1.0), ("mJ", 1e-3), ("µJ", 1e-6), ("nJ", 1e-9)):
+        if abs(joules) >= scale:
+            return f"{joules / scale:,.2f} {unit}"
+    return f"{joules / 1e-12:,.2f} pJ" if joules else "0 J"

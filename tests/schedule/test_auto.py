@@ -3,6 +3,7 @@ DRAM traffic), bounded, deterministic.
 
 Every shipped workload on every device: benchmarks/auto_search.py (docs/performance.md)."""
 
+import attrs
 import pytest
 
 from sim.engine.simulate import simulate
@@ -80,8 +81,10 @@ def test_least_traffic_tiles_the_talks_chain_finer_and_moves_less_than_its_8x8_t
 
 def test_an_unknown_objective_is_refused():
     graph, hw = load_workload("conv_chain_16x16"), load_hardware("pi3")
-    with pytest.raises(ScheduleError, match="unknown objective 'energy'"):
-        auto_schedule(graph, Precision.FP32, hw, "energy")
+    with pytest.raises(ScheduleError, match="unknown objective 'power'"):
+        auto_schedule(graph, Precision.FP32, hw, "power")
+    with pytest.raises(ScheduleError, match="has no energy costs"):
+        auto_schedule(graph, Precision.FP32, attrs.evolve(hw, energy=None), "energy")
 
 
 @pytest.mark.parametrize(
