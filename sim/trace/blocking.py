@@ -106,7 +106,7 @@ def kc_max(hw: Hardware, precision: Precision) -> int:
     """The deepest B micro-panel (kc x nr) the L1 share holds with a way to spare."""
     if not hw.caches:
         return UNBLOCKED
-    _, nr = register_tile(hw, precision)
+    _, nr = CTA_TILES[0] if hw.unit_name == "SM" else register_tile(hw, precision)
     l1 = hw.caches[0]
     return max(1, max(1, l1.share_ways - 1) * _way_bytes(l1) // (nr * precision.bytes))
 
