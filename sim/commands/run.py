@@ -10,10 +10,12 @@ from sim.commands.common import (
     add_json,
     add_objective,
     add_precision,
+    add_sparsity,
     add_verbosity,
     device_of,
     input_files,
     precision_of,
+    sparsity_of,
 )
 from sim.commands.present import add_run_files, present_run, run_outputs
 from sim.commands.progress import progress
@@ -48,6 +50,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_device(parser)
     add_precision(parser)
     add_allow_unknown(parser)
+    add_sparsity(parser)
     add_json(parser)
     parser.add_argument(
         "--schedule",
@@ -88,7 +91,9 @@ def run(args: argparse.Namespace) -> int:
     check_outputs({**run_outputs(args), "--save-schedule": args.save_schedule}, inputs)
     precision = precision_of(args)
     hw = device_of(args)
-    graph = load_workload(args.workload, allow_unknown=args.allow_unknown)
+    graph = load_workload(
+        args.workload, allow_unknown=args.allow_unknown, sparsity=sparsity_of(args)
+    )
     notes = workload_notes(graph)
     with progress("searching schedules", shown=not args.quiet) as update:
         chosen = plan(graph, hw, args.schedule, precision, args.objective, update)
