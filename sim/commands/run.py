@@ -28,6 +28,7 @@ from sim.plan import SCHEDULES, is_saved, plan
 from sim.report.compare import kept_on_chip
 from sim.report.notes import workload_notes
 from sim.report.run_summary import next_step_line
+from sim.report.sparsity import kernel_effective_macs
 from sim.report.tables import percent, scaled_bytes
 from sim.schedule.presets import preset_schedule
 from sim.schedule.saved import schedule_data
@@ -104,7 +105,8 @@ def run(args: argparse.Namespace) -> int:
         files.append((args.save_schedule, text_bytes(dump_yaml(schedule_data(schedule)))))
     with progress("simulating kernels", shown=not args.quiet) as update:
         result = simulate(schedule, hw, caches=not args.no_caches, progress=update)
-    present_run(args, result, notes, files, lambda: _next_step(args, graph, precision, hw))
+    next_step = lambda: _next_step(args, graph, precision, hw)  # noqa: E731
+    present_run(args, result, notes, files, next_step, kernel_effective_macs(schedule))
     return 0
 
 
