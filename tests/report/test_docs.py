@@ -13,7 +13,7 @@ import pytest
 from sim.cli import main
 from tests.conftest import ROOT
 
-DOCS = {"reports.md": 3, "tutorial.md": 18}
+DOCS = {"reports.md": 3, "tutorial.md": 18, "levers.md": 7}
 BLOCK = re.compile(r"```console\n\$ (.*?)\n(.*?)```", flags=re.S)
 BLOCKS = [
     (name, *block) for name in DOCS for block in BLOCK.findall((ROOT / "docs" / name).read_text())
