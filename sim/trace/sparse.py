@@ -56,7 +56,7 @@ def strip_widths(count: int) -> tuple[np.ndarray, np.ndarray]:
     return np.cumsum(widths_arr) - widths_arr, widths_arr
 
 
-@define(frozen=True)
+@define(frozen=True, eq=False)
 class _Operands:
     """Where one op's B and output live: `images` x `out_rows` output rows of `out_cols`
     columns; B's input rows are `in_rows` x `in_cols` planes per channel, read with the

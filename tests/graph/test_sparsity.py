@@ -6,6 +6,7 @@ from fractions import Fraction
 import pytest
 import yaml
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sim.analytic.counts import effective_macs, macs
 from sim.errors import WorkloadError
@@ -143,3 +144,17 @@ def test_a_bad_sparsity_field_is_one_located_error(entry, reason):
     with pytest.raises(WorkloadError, match=reason) as caught:
         parse_workload(data, "w.yaml")
     assert "graph[0]" in str(caught.value) and "\n" not in str(caught.value)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    sparse_ops(),
+    st.sampled_from(["unstructured", "block2x2", "block4x1", "block1x3"]),
+    st.fractions(0, 1).filter(lambda f: f < 1),
+    st.fractions(0, 1).filter(lambda f: f < 1),
+)
+def test_more_zeros_never_execute_more_macs(op_and_graph, kind, a, b):
+    low, high = sorted((a.limit_denominator(1000), b.limit_denominator(1000)))
+    fewer = op_and_graph.with_sparsity(parse_sparsity(f"{kind}:{float(high)!r}"))
+    more = op_and_graph.with_sparsity(parse_sparsity(f"{kind}:{float(low)!r}"))
+    assert effective_macs(fewer) <= effective_macs(more) <= macs(more)
