@@ -2,11 +2,14 @@
 strategies are public, in `sim.testing` (levels, hierarchies, traces), and the cache tests
 use them from there."""
 
+import attrs
 from hypothesis import strategies as st
 
 from sim.compute.classes import ComputeClass
 from sim.compute.inorder import InOrderCore, KernelMix
 from sim.compute.volta import StreamingMultiprocessor
+from sim.graph.load import parse_workload
+from sim.graph.sparsity import parse_sparsity
 from sim.hw.model import Precision
 
 # ---------------------------------------------------------------------------------------------
@@ -104,3 +107,65 @@ def streaming_multiprocessors(draw):
 
 work_flops = st.integers(0, 10**9)
 work_accesses = st.integers(0, 10**8)
+
+
+# ---------------------------------------------------------------------------------------------
+# sim.graph.sparsity: weighted ops and sparsity specs
+# ---------------------------------------------------------------------------------------------
+
+
+@st.composite
+def sparsity_specs(draw):
+    """Any spec: unstructured, N:M, RxC blocks (up to 8 x 8), channel or dense."""
+    fraction = draw(
+        st.fractions(0, 1).filter(lambda f: f < 1).map(lambda f: f.limit_denominator(100))
+    )
+    kind = draw(st.sampled_from(["unstructured", "nm", "block", "channel", "dense"]))
+    if kind == "nm":
+        m = draw(st.integers(1, 8))
+        text = f"{draw(st.integers(1, m))}:{m}"
+    elif kind == "block":
+        text = f"block{draw(st.integers(1, 8))}x{draw(st.integers(1, 8))}:{float(fraction)!r}"
+    elif kind == "dense":
+        text = "dense"
+    else:
+        text = f"{kind}:{float(fraction)!r}"
+    return parse_sparsity(text)
+
+
+class SparseOp:
+    """A weighted op of a small graph that can take any spec."""
+
+    def __init__(self, op):
+        self.op = op
+
+    def with_sparsity(self, spec):
+        return attrs.evolve(self.op, sparsity=spec)
+
+
+@st.composite
+def sparse_ops(draw):
+    """A conv2d (any kernel, stride, groups), an fc or a matmul of small sizes."""
+    kind = draw(st.sampled_from(["conv2d", "fc", "matmul"]))
+    if kind == "conv2d":
+        groups = draw(st.integers(1, 3))
+        c_in, c_out = groups * draw(st.integers(1, 4)), groups * draw(st.integers(1, 5))
+        size, kernel = draw(st.integers(3, 9)), draw(st.sampled_from([1, 3]))
+        entry = {
+            "op": "conv2d",
+            "name": "w",
+            "channels": c_out,
+            "kernel": kernel,
+            "groups": groups,
+            "stride": draw(st.integers(1, 2)),
+        }
+        inputs = {"x": [draw(st.integers(1, 2)), c_in, size, size]}
+    elif kind == "fc":
+        entry = {"op": "fc", "name": "w", "features": draw(st.integers(1, 40))}
+        inputs = {"x": [draw(st.integers(1, 3)), draw(st.integers(1, 40))]}
+    else:
+        m, k, n = (draw(st.integers(1, 30)) for _ in range(3))
+        entry = {"op": "matmul", "name": "w", "in": ["a", "b"]}
+        inputs = {"a": [m, k], "b": [k, n]}
+    graph = parse_workload({"name": "g", "inputs": inputs, "graph": [entry]})
+    return SparseOp(graph.ops[0])

@@ -12,6 +12,7 @@ from sim.graph.model import (
     Op,
     OpKind,
 )
+from sim.graph.sparsity import effective_macs as sparse_macs
 
 # Operations per output element for ops without multiply-accumulates.
 _OPS_PER_OUTPUT = {
@@ -46,6 +47,12 @@ def macs(op: Op) -> int:
         n, c = op.inputs[0].shape[:2]
         return 2 * n * c * op.attrs.hidden
     return 0
+
+
+def effective_macs(op: Op) -> int:
+    """Multiply-accumulates the op's kernel executes: fewer than `macs` for sparse weights
+    that run a sparse kernel (sim/graph/sparsity.py)."""
+    return sparse_macs(op, macs(op))
 
 
 def flops(op: Op) -> int:

@@ -2,13 +2,16 @@
 
 Memory access of an op = (elements of all inputs + parameters + outputs) x bytes per element:
 every tensor streams from and to DRAM once per op (docs/talk.md, section 3). Views (flatten) move
-no data and count zero bytes. The roofline time is max(FLOPs / peak, bytes / bandwidth).
+no data and count zero bytes; sparse weights count as the sparse kernel stores them (values,
+indices and row counts, sim/graph/sparsity.py). The roofline time is
+max(FLOPs / peak, bytes / bandwidth).
 """
 
 from attrs import define
 
-from sim.analytic.counts import flops, macs, params
-from sim.graph.model import VIEW_KINDS, Graph, Op
+from sim.analytic.counts import effective_macs, flops, macs, params
+from sim.graph.model import VIEW_KINDS, Graph, Op, OpKind
+from sim.graph.sparsity import sparse_tensor, storage
 from sim.hw.model import Hardware, Precision
 
 
@@ -34,6 +37,7 @@ class OpEstimate:
     param_bytes: int
     output_bytes: int
     roofline: Roofline | None
+    effective_macs: int = 0  # executed: fewer than macs for sparse weights on a sparse kernel
 
     @property
     def analytic_bytes(self) -> int:
@@ -55,6 +59,10 @@ class NetworkEstimate:
     @property
     def macs(self) -> int:
         return sum(o.macs for o in self.ops)
+
+    @property
+    def effective_macs(self) -> int:
+        return sum(o.effective_macs for o in self.ops)
 
     @property
     def flops(self) -> int:
@@ -91,6 +99,13 @@ def estimate_op(op: Op, precision: Precision, hw: Hardware | None = None) -> OpE
     input_bytes = sum(t.elements for t in op.inputs) * width if moves else 0
     output_bytes = sum(t.elements for t in op.outputs) * width if moves else 0
     param_bytes = params(op) * width
+    stored = storage(op, width)
+    if stored is not None:  # the weights as the sparse kernel stores them
+        change = stored.total_bytes - sparse_tensor(op).elements * width
+        if op.kind is OpKind.MATMUL:
+            input_bytes += change
+        else:
+            param_bytes += change
     op_flops = flops(op)
     bound = None
     if hw is not None:
@@ -105,6 +120,7 @@ def estimate_op(op: Op, precision: Precision, hw: Hardware | None = None) -> OpE
         param_bytes=param_bytes,
         output_bytes=output_bytes,
         roofline=bound,
+        effective_macs=effective_macs(op),
     )
 
 

@@ -8,9 +8,11 @@ from sim.commands.common import (
     add_format,
     add_json,
     add_precision,
+    add_sparsity,
     add_verbosity,
     input_files,
     precision_of,
+    sparsity_of,
 )
 from sim.commands.present import present_estimate
 from sim.graph.load import load_workload
@@ -30,6 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_precision(parser)
     add_json(parser)
     add_allow_unknown(parser)
+    add_sparsity(parser)
     add_format(parser)
     add_verbosity(parser)
 
@@ -38,7 +41,9 @@ def run(args: argparse.Namespace) -> int:
     check_outputs({"--json": args.json}, input_files([args.workload], [args.hw] if args.hw else []))
     precision = precision_of(args)
     hw = load_hardware(args.hw) if args.hw else None
-    graph = load_workload(args.workload, allow_unknown=args.allow_unknown)
+    graph = load_workload(
+        args.workload, allow_unknown=args.allow_unknown, sparsity=sparsity_of(args)
+    )
     result = estimate(graph, precision, hw)
     notes = workload_notes(graph)
     present_estimate(args, result, notes)

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from sim.errors import ConfigError, WorkloadError
+from sim.graph.sparsity import Sparsity, parse_sparsity
 from sim.hw.load import load_hardware
 from sim.hw.model import Hardware, Precision
 from sim.paths import resolve
@@ -33,6 +34,25 @@ def add_allow_unknown(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="ONNX: model op types sim does not know as memory-only ops instead of failing",
     )
+
+
+def add_sparsity(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--sparsity",
+        metavar="SPEC",
+        help="weight sparsity of every conv2d, fc and matmul without its own `sparsity:`: "
+        "unstructured:F, N:M, blockRxC:F or channel:F (docs/workloads.md)",
+    )
+
+
+def sparsity_of(args: argparse.Namespace) -> Sparsity | None:
+    """The --sparsity spec, or None; ConfigError (one line) if it is malformed."""
+    if args.sparsity is None:
+        return None
+    try:
+        return parse_sparsity(args.sparsity)
+    except ValueError as exc:
+        raise ConfigError(f"--sparsity: {exc}") from None
 
 
 def add_json(parser: argparse.ArgumentParser) -> None:

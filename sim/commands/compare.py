@@ -11,11 +11,13 @@ from sim.commands.common import (
     add_format,
     add_objective,
     add_precision,
+    add_sparsity,
     add_verbosity,
     announce,
     device_of,
     input_files,
     precision_of,
+    sparsity_of,
 )
 from sim.commands.present import print_reports
 from sim.commands.progress import progress
@@ -51,6 +53,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_objective(parser)
     add_precision(parser)
     add_allow_unknown(parser)
+    add_sparsity(parser)
     parser.add_argument(
         "--json", metavar="PATH", help="write the comparison as JSON ('-' = stdout)"
     )
@@ -63,7 +66,9 @@ def run(args: argparse.Namespace) -> int:
     check_outputs({"--json": args.json}, input_files([args.workload], [args.hw]))
     precision = precision_of(args)
     hw = device_of(args)
-    graph = load_workload(args.workload, allow_unknown=args.allow_unknown)
+    graph = load_workload(
+        args.workload, allow_unknown=args.allow_unknown, sparsity=sparsity_of(args)
+    )
     chosen = []
     for name in names:
         with progress(f"planning {name}", shown=not args.quiet) as update:

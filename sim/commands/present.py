@@ -21,6 +21,7 @@ from sim.report.analytic import estimate_json, estimate_report
 from sim.report.console import make_console
 from sim.report.run import run_csv, run_json, run_report, summary_lines, units_report
 from sim.report.run_summary import kinds_report, slowest_report, verdict_lines
+from sim.report.sparsity import sparse_lines
 from sim.report.tables import Report, markdown_table, rich_table
 
 
@@ -70,18 +71,21 @@ def present_run(
     notes: list[str],
     files: list[tuple[str, bytes]] = (),
     next_step: Callable[[], str] | None = None,
+    executed: dict[str, int] | None = None,
 ) -> None:
     """Write the run's files (and `files`, made before it) together, then print its report:
     the slowest kernels and the time per kind (every kernel with --all), the summary, the
-    verdict and, from `next_step` (called only if the report is printed), what to try next."""
+    verdict and, from `next_step` (called only if the report is printed), what to try next.
+    `executed`: the MACs of kernels with sparse weights (sim/report/sparsity.py)."""
     files = list(files)
+    executed = executed or {}
     if args.json:
-        data = run_json(result)
+        data = run_json(result, executed)
         if notes:
             data["notes"] = notes
         files.append((args.json, json_bytes(data)))
     if args.csv:
-        files.append((args.csv, text_bytes(run_csv(result))))
+        files.append((args.csv, text_bytes(run_csv(result, executed))))
     if args.plot:
         from sim.report.roofline import roofline_data  # matplotlib only when plotting
         from sim.report.roofline_plot import roofline_figure
@@ -99,11 +103,12 @@ def present_run(
     announce(args, commit(files))
     if _terminal(args, *(path for path, _ in files)):
         if getattr(args, "all", False):
-            reports = [run_report(result)]
+            reports = [run_report(result, executed)]
         else:
             reports = [slowest_report(result), kinds_report(result)]
         reports += [units_report(result)] if args.verbose else []
-        lines = [*summary_lines(result), *_notes(notes), *verdict_lines(result)]
+        lines = [*summary_lines(result), *sparse_lines(result, executed), *_notes(notes)]
+        lines += verdict_lines(result)
         print_reports(args.format, reports, lines + ([next_step()] if next_step else []))
 
 

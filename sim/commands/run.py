@@ -10,10 +10,12 @@ from sim.commands.common import (
     add_json,
     add_objective,
     add_precision,
+    add_sparsity,
     add_verbosity,
     device_of,
     input_files,
     precision_of,
+    sparsity_of,
 )
 from sim.commands.present import add_run_files, present_run, run_outputs
 from sim.commands.progress import progress
@@ -27,6 +29,7 @@ from sim.plan import SCHEDULES, is_saved, plan
 from sim.report.compare import kept_on_chip
 from sim.report.notes import workload_notes
 from sim.report.run_summary import next_step_line
+from sim.report.sparsity import kernel_effective_macs
 from sim.report.tables import percent, scaled_bytes
 from sim.schedule.presets import preset_schedule
 from sim.schedule.saved import schedule_data
@@ -49,6 +52,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_device(parser)
     add_precision(parser)
     add_allow_unknown(parser)
+    add_sparsity(parser)
     add_json(parser)
     parser.add_argument(
         "--schedule",
@@ -93,7 +97,9 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(
             f"--energy-plot: hardware {hw.name} has no energy costs (no energy: section)"
         )
-    graph = load_workload(args.workload, allow_unknown=args.allow_unknown)
+    graph = load_workload(
+        args.workload, allow_unknown=args.allow_unknown, sparsity=sparsity_of(args)
+    )
     notes = workload_notes(graph)
     with progress("searching schedules", shown=not args.quiet) as update:
         chosen = plan(graph, hw, args.schedule, precision, args.objective, update)
@@ -104,7 +110,8 @@ def run(args: argparse.Namespace) -> int:
         files.append((args.save_schedule, text_bytes(dump_yaml(schedule_data(schedule)))))
     with progress("simulating kernels", shown=not args.quiet) as update:
         result = simulate(schedule, hw, caches=not args.no_caches, progress=update)
-    present_run(args, result, notes, files, lambda: _next_step(args, graph, precision, hw))
+    next_step = lambda: _next_step(args, graph, precision, hw)  # noqa: E731
+    present_run(args, result, notes, files, next_step, kernel_effective_macs(schedule))
     return 0
 
 

@@ -12,6 +12,7 @@ from attrs import define
 from sim.compute.classes import ComputeClass, compute_class
 from sim.compute.inorder import InOrderCore, in_order_cycles
 from sim.compute.volta import StreamingMultiprocessor, sm_cycles
+from sim.graph.sparsity import block_of
 from sim.hw.model import Hardware, Precision
 
 if TYPE_CHECKING:  # annotation only: the hardware loader need not load every trace generator
@@ -55,5 +56,10 @@ def compute_cycles(
     if model is None:
         peak = hw.core.flops_per_cycle.of(precision) * hw.core.efficiency_of(kind)
         return tile.flops / peak
+    block = block_of(algorithm)
+    if block is not None:  # a sparse kernel (sim/compute/sparse.py)
+        from sim.compute.sparse import sparse_cycles
+
+        return sparse_cycles(tile.flops, tile_accesses(tile), model, precision, block[0])
     cls = compute_class(kind, algorithm)
     return unit_cycles(tile.flops, tile_accesses(tile), model, cls, precision)

@@ -97,6 +97,8 @@ def op_to_data(op: Op) -> dict[str, Any]:
     if outs != default_out:
         entry["out"] = outs
     entry.update(_attrs(op))
+    if op.sparsity is not None:
+        entry["sparsity"] = str(op.sparsity)
     return entry
 
 

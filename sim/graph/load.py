@@ -15,7 +15,9 @@ from attrs import define, field
 from sim.errors import WorkloadError
 from sim.graph import attributes
 from sim.graph.model import Graph, Op, OpKind, Tensor
+from sim.graph.pruning import apply_sparsity
 from sim.graph.shapes import check_elements, infer
+from sim.graph.sparsity import SPARSE_KINDS, Sparsity, check_algorithm, parse_sparsity
 from sim.graph.template import substitute
 from sim.paths import closest, resolve, shipped
 from sim.yamlio import Fields, as_int, as_str, check_tree, checked, join_path, read_yaml
@@ -27,16 +29,25 @@ MAX_VALUES = 2_000_000
 MAX_BLOCK_DEPTH = 32
 
 
-def load_workload(spec: str, *, allow_unknown: bool = False) -> Graph:
-    """Load `spec`: a workload YAML or ONNX file, or the name of a file in workloads/.
+def load_workload(
+    spec: str, *, allow_unknown: bool = False, sparsity: Sparsity | None = None
+) -> Graph:
+    """Load `spec`: a workload YAML or ONNX file, or the name of a file in workloads/, with
+    `sparsity` on every weighted op that has none and channel pruning applied
+    (sim/graph/pruning.py).
 
     `allow_unknown` (ONNX only) models op types sim does not know as opaque, memory-only ops."""
     path = resolve(spec, "workloads", "workload", WorkloadError)
     if path.suffix.lower() == ".onnx":
         from sim.graph.onnx_import import load_onnx  # imports onnx only when needed
 
-        return load_onnx(str(path), allow_unknown=allow_unknown)
-    return parse_workload(read_yaml(path, WorkloadError), str(path))
+        graph = load_onnx(str(path), allow_unknown=allow_unknown)
+    else:
+        graph = parse_workload(read_yaml(path, WorkloadError), str(path))
+    try:
+        return apply_sparsity(graph, sparsity)
+    except WorkloadError as exc:
+        raise WorkloadError(exc.reason, file=str(path), place=exc.place) from None
 
 
 def workload_names() -> dict[str, Path]:
@@ -77,6 +88,22 @@ def parse_workload(data: Any, file: str | None = None) -> Graph:
         description=description,
         source=source,
     )
+
+
+def _sparsity(kind: OpKind, op_attrs, fields: Fields) -> Sparsity | None:
+    """The op's `sparsity:` field, on a weighted op only; a sparse kernel runs no other
+    conv algorithm."""
+    if not fields.has("sparsity"):
+        return None
+    if kind not in SPARSE_KINDS:
+        kinds = ", ".join(sorted(k.value for k in SPARSE_KINDS))
+        raise fields.fail(f"sparsity applies to weighted ops ({kinds}), not {kind.value}")
+    spec = fields.get("sparsity", parse_sparsity)
+    try:
+        check_algorithm(op_attrs, spec)
+    except ValueError as exc:
+        raise fields.fail(str(exc), "sparsity") from None
+    return spec
 
 
 def _shape(value: Any) -> tuple[int, ...]:
@@ -283,6 +310,7 @@ class _Builder:
             out_shapes, param_shapes = infer(kind, op_attrs, [t.shape for t in inputs])
         except ValueError as exc:
             raise self.fail(str(exc), op_place) from None
+        sparsity = _sparsity(kind, op_attrs, fields)
         out_names = fields.get("out", _names, default=None)
         if out_names is None:
             out_names = (
@@ -304,7 +332,7 @@ class _Builder:
         if name in self.op_names:
             raise self.fail(f"op name '{name}' is used twice", op_place)
         self.op_names.add(name)
-        self.ops.append(Op(name, kind, inputs, outputs, params, op_attrs))
+        self.ops.append(Op(name, kind, inputs, outputs, params, op_attrs, sparsity))
         scope.names[local] = out_names[0]
         if len(out_names) > 1:
             scope.names.update({f"{local}.{i}": out for i, out in enumerate(out_names)})

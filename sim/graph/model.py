@@ -6,8 +6,12 @@ settings live in small frozen attribute classes. Ops are stored in execution ord
 
 import enum
 import math
+from typing import TYPE_CHECKING
 
 from attrs import define, field
+
+if TYPE_CHECKING:
+    from sim.graph.sparsity import Sparsity
 
 
 class OpKind(enum.Enum):
@@ -211,6 +215,7 @@ class Op:
     outputs: tuple[Tensor, ...] = field(converter=tuple)
     params: tuple[Tensor, ...] = field(converter=tuple, default=())
     attrs: Attrs = None
+    sparsity: "Sparsity | None" = None  # of its weights (sim/graph/sparsity.py); None: dense
 
     @property
     def is_pointwise(self) -> bool:

@@ -14,6 +14,7 @@ def op_json(op: OpEstimate) -> dict[str, Any]:
         "name": op.name,
         "kind": op.kind,
         "macs": op.macs,
+        "effective_macs": op.effective_macs,
         "flops": op.flops,
         "params": op.params,
         "input_bytes": op.input_bytes,
@@ -33,6 +34,7 @@ def op_json(op: OpEstimate) -> dict[str, Any]:
 def estimate_json(est: NetworkEstimate) -> dict[str, Any]:
     totals: dict[str, Any] = {
         "macs": est.macs,
+        "effective_macs": est.effective_macs,
         "flops": est.flops,
         "params": est.params,
         "analytic_bytes": est.analytic_bytes,
@@ -54,12 +56,15 @@ def estimate_json(est: NetworkEstimate) -> dict[str, Any]:
 
 
 def estimate_report(est: NetworkEstimate) -> Report:
-    """The per-op table with its totals, the same fields as the JSON."""
+    """The per-op table with its totals, the same fields as the JSON; the MACs a sparse
+    kernel executes (`run MMACs`) only when some op has sparse weights."""
+    sparse = est.effective_macs != est.macs
     title = f"{est.workload}: cache-ignoring estimate, {est.precision.value}"
     columns = [
         Column("op", "name", numeric=False),
         Column("kind", "kind", numeric=False),
         Column("MMACs", "macs", fixed(2, 1e6)),
+        *([Column("run MMACs", "effective_macs", fixed(2, 1e6))] if sparse else []),
         Column("MFLOPs", "flops", fixed(2, 1e6)),
         Column("params", "params", fixed(0)),
         Column("bytes", "analytic_bytes", scaled_bytes),

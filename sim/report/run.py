@@ -8,6 +8,7 @@ The CSV's columns are the same on every device: cache levels are numbered from t
 
 import csv
 import io
+from collections.abc import Mapping
 from typing import Any
 
 from sim.energy.account import kernel_energy, run_energy
@@ -30,12 +31,16 @@ def whole_cycles(cycles: float) -> int:
     return int(cycles + 0.5)
 
 
-def kernel_json(kernel: KernelResult, clock_hz: float) -> dict[str, Any]:
+def kernel_json(
+    kernel: KernelResult, clock_hz: float, effective_macs: int | None = None
+) -> dict[str, Any]:
+    """`effective_macs`: the MACs the kernel executes (sparse weights), if not `macs`."""
     return {
         "name": kernel.name,
         "ops": list(kernel.ops),
         "kind": kernel.kind,
         "macs": kernel.macs,
+        "effective_macs": kernel.macs if effective_macs is None else effective_macs,
         "analytic_flops": kernel.analytic_flops,
         "flops": kernel.flops,
         "analytic_bytes": kernel.analytic_bytes,
@@ -68,9 +73,13 @@ def kernel_json(kernel: KernelResult, clock_hz: float) -> dict[str, Any]:
     }
 
 
-def run_json(result: RunResult) -> dict[str, Any]:
+def run_json(result: RunResult, effective: Mapping[str, int] | None = None) -> dict[str, Any]:
+    """The run as JSON; `effective` maps kernels whose sparse weights execute fewer MACs
+    than `macs` to the MACs they execute (sim/report/sparsity.py)."""
     hw = result.hw
     precision = Precision(result.precision)
+    effective = effective or {}
+    kernels = [kernel_json(k, hw.core.clock_hz, effective.get(k.name)) for k in result.kernels]
     return {
         "workload": result.workload,
         "hw": hw.name,
@@ -86,6 +95,7 @@ def run_json(result: RunResult) -> dict[str, Any]:
         "dram_bytes_per_s": hw.dram.bandwidth_bytes_per_s,
         "totals": {
             "macs": result.total("macs"),
+            "effective_macs": sum(k["effective_macs"] for k in kernels),
             "analytic_flops": result.total("analytic_flops"),
             "flops": result.total("flops"),
             "analytic_bytes": result.total("analytic_bytes"),
@@ -96,8 +106,8 @@ def run_json(result: RunResult) -> dict[str, Any]:
             **energy_json(run_energy(result)),
         },
         "kernels": [
-            {**kernel_json(k, hw.core.clock_hz), **energy_json(kernel_energy(k, hw, precision))}
-            for k in result.kernels
+            {**k, **energy_json(kernel_energy(kernel, hw, precision))}
+            for k, kernel in zip(kernels, result.kernels)
         ],
         "units": [_unit_json(unit, result.cycles) for unit in result.units],
     }
@@ -205,9 +215,9 @@ def _total_levels(result: RunResult) -> dict[str, dict[str, int]]:
     return totals
 
 
-def run_report(result: RunResult) -> Report:
+def run_report(result: RunResult, effective: Mapping[str, int] | None = None) -> Report:
     """The per-kernel table with its totals; CSV keys carry SI units, headers display units."""
-    data = run_json(result)
+    data = run_json(result, effective)
     names = _level_names(result)
     columns = [
         Column("kernel", "kernel", numeric=False),
@@ -240,7 +250,7 @@ def run_report(result: RunResult) -> Report:
     return Report(title, tuple(columns), tuple(rows), total)
 
 
-CSV_EXTRA_KEYS = ("macs", "analytic_flops", "flops", "tiles", "energy_j")
+CSV_EXTRA_KEYS = ("macs", "analytic_flops", "flops", "tiles", "energy_j", "effective_macs")
 CSV_KEYS = (
     "row", "kernel", "kind", "cycles", "seconds", "achieved_flops_per_s", "analytic_bytes",
     "dram_read_bytes", "dram_write_bytes", "dram_to_analytic",
@@ -287,10 +297,10 @@ def units_report(result: RunResult) -> Report:
     return Report(title, columns, tuple(rows))
 
 
-def run_csv(result: RunResult) -> str:
+def run_csv(result: RunResult, effective: Mapping[str, int] | None = None) -> str:
     """One `kernel` row per kernel and a last row of type `total` (sums; ratios and rates of
     the sums), under columns that do not depend on the device (module docstring)."""
-    report = run_report(result)
+    report = run_report(result, effective)
     names = _level_names(result)
     levels = max(CSV_CACHE_LEVELS, len(result.hw.caches))
     cache_keys = [

@@ -11,8 +11,9 @@ The bytes of a tensor are the same either way, so each generator takes the layou
 kernel runs on (docs/traces.md); tiled chains and per-channel kernels stay NCHW.
 
 Workspace layout (from `schedule.workspace_address` up): first the Winograd-transformed
-weights of every Winograd kernel of the schedule, in kernel order (model data, transformed
-once at load time, so each kernel keeps its own bytes); then the scratch region that every
+weights of every Winograd kernel and the packed sparse weights of every sparse kernel of the
+schedule, in kernel order (model data, transformed once at load time, so each kernel keeps
+its own bytes); then the scratch region that every
 kernel reuses for packed panels, column buffers and transform buffers, as a runtime reuses
 one scratch allocation kernel after kernel.
 """
@@ -20,6 +21,7 @@ one scratch allocation kernel after kernel.
 from attrs import define
 
 from sim.graph.model import CONV_KINDS, Op, OpKind, Tensor
+from sim.graph.sparsity import sparse_algorithm, storage
 from sim.hw.model import Hardware, Precision
 from sim.schedule.model import Algorithm, Buffer, Kernel, Schedule
 from sim.schedule.naive import align
@@ -46,11 +48,25 @@ def resolved_algorithm(
     """The kernel's algorithm, `auto` replaced by the runtime's choice (runtime.py): a
     conv2d's, direct for a depthwise conv; other ops have only one way and keep `auto`."""
     op, algorithm = kernel.main_op, kernel.algorithm
+    sparse = sparse_algorithm(op)
+    if sparse is not None:  # sparse weights run the sparse kernel (sparse.py)
+        return sparse
     if algorithm != Algorithm.AUTO or op.kind not in CONV_KINDS:
         return algorithm
     if op.kind is OpKind.DEPTHWISE_CONV2D:
         return Algorithm.DIRECT
     return conv_algorithm(op, hw, precision, allowed)
+
+
+def sparse_weights_bytes(kernel: Kernel, precision: Precision) -> int:
+    """Bytes the kernel's sparse weights take in the workspace (0 if it runs dense): values,
+    indices and counts, each aligned (sparse.py)."""
+    if kernel.tile is not None or kernel.per_channel:
+        return 0
+    stored = storage(kernel.main_op, precision.bytes)
+    if stored is None:
+        return 0
+    return align(stored.value_bytes) + align(stored.index_bytes) + align(stored.count_bytes)
 
 
 def _winograd(kernel: Kernel, hw: Hardware, precision: Precision, allowed) -> str | None:
@@ -103,6 +119,7 @@ class Context:
             if algorithm is not None:
                 elements = winograd_weights_elements(other.main_op, algorithm)
                 cursor = align(cursor + elements * precision.bytes)
+            cursor += sparse_weights_bytes(other, precision)
         alias = aliases(kernel)
 
         def buffer(tensor: Tensor) -> Buffer:

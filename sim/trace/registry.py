@@ -9,7 +9,8 @@ Compute classes say what kind of inner loop does the arithmetic (the compute mod
 each its own rate): `gemm` (register-tiled micro-kernels), `winograd` (transforms around
 batched GEMMs), `direct` (register-tiled conv without packing), `depthwise` (sliding windows
 per channel), `gemv` (weights streamed once: FC of one image, SE), `pool`, `elementwise`
-(streams, LRN, softmax), `layout` (copies and views, no arithmetic).
+(streams, LRN, softmax), `layout` (copies and views, no arithmetic), `sparse` (sparse
+weights times a dense operand, any weighted kind: sparse.py).
 """
 
 import functools
@@ -28,6 +29,7 @@ from sim.graph.model import (
     OpKind,
 )
 from sim.graph.shapes import infer
+from sim.graph.sparsity import SPARSE_KINDS, block_of
 from sim.hw.model import Hardware, Precision
 from sim.schedule.model import Algorithm, Kernel
 from sim.trace.context import Context, resolved_algorithm
@@ -39,6 +41,7 @@ from sim.trace.layout import concat_or_split_ranges, shuffle_ranges, view_ranges
 from sim.trace.layout_ops import lrn_ranges, pad_ranges, read_then_write, transpose_ranges
 from sim.trace.pool import pool_ranges
 from sim.trace.se import se_ranges
+from sim.trace.sparse import sparse_ranges
 from sim.trace.stream import Ranges
 from sim.trace.winograd import winograd_ranges
 
@@ -135,6 +138,9 @@ REGISTRY: dict[OpKind, Entry] = {
 }
 
 
+SPARSE_METHOD = Method(sparse_ranges, "sparse")  # sparse weights of conv2d, fc, matmul
+
+
 def entry(kind: OpKind, place: str = "") -> Entry:
     """The kind's entry; ScheduleError if it has none."""
     found = REGISTRY.get(kind)
@@ -145,6 +151,8 @@ def entry(kind: OpKind, place: str = "") -> Entry:
 
 def method(op: Op, algorithm: str, place: str = "") -> Method:
     """How `op` runs with `algorithm` (resolved: never `auto` for a conv)."""
+    if op.kind in SPARSE_KINDS and block_of(algorithm) is not None:
+        return SPARSE_METHOD
     methods = entry(op.kind, place).methods
     if algorithm in methods:
         return methods[algorithm]

@@ -30,6 +30,7 @@ from collections.abc import Iterable, Sequence
 from attrs import define, field
 
 from sim.graph.model import CONV_KINDS, Tensor
+from sim.graph.sparsity import sparse_algorithm
 from sim.hw.model import Hardware, Precision
 from sim.schedule.model import Algorithm, Kernel, Schedule
 from sim.schedule.passes.common import only_reader, with_kernels
@@ -114,6 +115,8 @@ def is_chain(schedule: Schedule, kernels: tuple[Kernel, ...], index: int, length
     run = kernels[index : index + length]
     for k in run:
         if k.tile is not None or k.per_channel or k.main_op.kind not in CONV_KINDS:
+            return False
+        if sparse_algorithm(k.main_op) is not None:  # its kernel walks the strips, not tiles
             return False
         if len(k.outputs) != 1 or {k.algorithm, k.main_op.attrs.algorithm} - set(Algorithm.TILED):
             return False
