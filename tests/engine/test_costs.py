@@ -20,13 +20,14 @@ def test_littles_law_caps_the_pis_single_core_bandwidth():
     assert dram_cycles(0, hw) == (0.0, 0.0)
 
 
-def test_gpus_keep_enough_misses_in_flight_for_peak_bandwidth():
+def test_gpus_keep_enough_misses_in_flight_for_what_the_channel_sustains():
     for name in ("xavier", "v100"):
         hw = load_hardware(name)
         one_sm = effective_dram_bytes_per_s(hw)
         assert one_sm < hw.dram.bandwidth_bytes_per_s <= hw.units * one_sm
-        channel = dram_channel(hw)
-        assert channel.capacity_bytes_per_cycle * hw.core.clock_hz == hw.dram.bandwidth_bytes_per_s
+        # the channel sustains the measured 809 of V100's 900 GB/s (Xavier assumes the fraction)
+        sustained = dram_channel(hw).capacity_bytes_per_cycle * hw.core.clock_hz
+        assert sustained == pytest.approx(0.899 * hw.dram.bandwidth_bytes_per_s, rel=2e-3)
 
 
 def test_a_total_cap_on_misses_in_flight_caps_the_channel():
