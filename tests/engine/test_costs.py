@@ -2,6 +2,7 @@ import attrs
 import pytest
 
 from sim.cache.stats import HierarchyStats, LevelStats
+from sim.compute.classes import ComputeClass
 from sim.engine.costs import dram_channel, dram_cycles, effective_dram_bytes_per_s, tile_cost
 from sim.hw.load import load_hardware
 from sim.hw.model import Precision
@@ -48,7 +49,7 @@ def test_tile_cost_by_hand_on_the_pi():
         dram_read_bytes=192,
         dram_write_bytes=0,
     )
-    cost = tile_cost(tile, stats, hw, Precision.FP32, "conv2d")
+    cost = tile_cost(tile, stats, hw, Precision.FP32, "conv2d", ComputeClass.GEMM)
     # the A53's GEMM mix (hw_configs/pi3.yaml): 100 FMLAs and a free cycle after every 3 of
     # them, which the 16 one-cycle (64-bit) loads fill, are 133 cycles; the measured SGEMM's
     # 66.5% of peak is the ceiling: 800 FLOPs at 5.32 per cycle
@@ -63,6 +64,6 @@ def test_tile_cost_by_hand_on_the_pi():
 def test_without_caches_every_line_access_is_dram_traffic():
     hw = load_hardware("pi3")
     tile = Tile(flops=0, line_addresses=[0, 64, 0], is_write=[0, 1, 0])
-    cost = tile_cost(tile, None, hw, Precision.FP32, "relu")
+    cost = tile_cost(tile, None, hw, Precision.FP32, "relu", ComputeClass.ELEMENTWISE)
     assert (cost.dram_read_bytes, cost.dram_write_bytes) == (128, 64)
     assert cost.level_cycles == ()
