@@ -128,7 +128,10 @@ def test_markdown_is_a_github_table(capsys):
     )
     assert code == 0
     lines = out.splitlines()
-    assert lines[0] == "**bottleneck_256: cache-ignoring estimate, fp32, roofline on pi3**"
+    assert lines[0] == (
+        "**bottleneck_256: cache-ignoring estimate, fp32, "
+        "roofline on pi3 (Raspberry Pi 3 Model B)**"
+    )
     table = [line for line in lines if line.startswith("|")]
     assert table[1] == "|---|---|---:|---:|---:|---:|---:|---:|---|"
     assert len(table) == 2 + 3 + 1  # header, rule, three ops, total

@@ -152,7 +152,7 @@ def _estimate_lines(est: NetworkEstimate) -> list[str]:
     if est.hw is not None:
         hw, precision = est.hw, est.precision
         lines.append(
-            f"{hw.name}: {hw.peak_flops_per_s(precision) / 1e9:,.1f} GFLOP/s {precision.value} "
+            f"{hw.label}: {hw.peak_flops_per_s(precision) / 1e9:,.1f} GFLOP/s {precision.value} "
             f"peak, DRAM {hw.dram.bandwidth_bytes_per_s / 1e9:,.1f} GB/s, ridge "
             f"{hw.ridge_flops_per_byte(precision):.2f} FLOP/B: {bound.count('memory')} ops "
             f"memory-bound, {bound.count('compute')} compute-bound"

@@ -128,7 +128,9 @@ def roofs_report(data: RooflineData) -> Report:
         Column("GB/s", "bytes_per_s", fixed(1, 1e9)),
         Column("ridge FLOP/B", "ridge_flops_per_byte", fixed(2)),
     )
-    return Report(f"roofs ({data.precision} peak for memory roofs' ridges)", columns, tuple(rows))
+    devices = ", ".join(d.label or d.device for d in data.devices)
+    title = f"roofs of {devices} ({data.precision} peak for memory roofs' ridges)"
+    return Report(title, columns, tuple(rows))
 
 
 def _run_lines(data: RooflineData) -> list[str]:

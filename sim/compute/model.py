@@ -1,17 +1,19 @@
-"""The per-unit compute model of a device, and what a tile costs the engine that runs it.
+"""The per-unit compute model of a device, and what a tile and a kernel cost the engine.
 
 A device is identical units (cores, SMs); `unit` says how one of them issues
 (sim/compute/inorder.py, sim/compute/volta.py). A tile runs on one unit and is charged by its
-FLOPs and its register-wide loads and stores (line accesses, the collapsed ones, spills).
+FLOPs and its register-wide loads and stores (line accesses, the collapsed ones, spills) at
+the rate of its kernel's compute class (sim/trace/registry.py gives the class). A kernel
+costs, beyond its tiles, the gap a GPU leaves between two dependent kernels (its launch).
 """
 
 from typing import TYPE_CHECKING
 
 from attrs import define
 
-from sim.compute.classes import ComputeClass, compute_class
+from sim.compute.classes import ComputeClass
 from sim.compute.inorder import InOrderCore, in_order_cycles
-from sim.compute.volta import StreamingMultiprocessor, sm_cycles
+from sim.compute.volta import StreamingMultiprocessor, launch_cycles, sm_cycles
 from sim.graph.sparsity import block_of
 from sim.hw.model import Hardware, Precision
 
@@ -47,9 +49,15 @@ def tile_accesses(tile: "Tile") -> int:
 
 
 def compute_cycles(
-    tile: "Tile", hw: Hardware, precision: Precision, kind: str, algorithm: str = "auto"
+    tile: "Tile",
+    hw: Hardware,
+    precision: Precision,
+    kind: str,
+    cls: ComputeClass,
+    algorithm: str = "auto",
 ) -> float:
-    """One unit's compute cycles for `tile` of a kernel whose main op is `kind`.
+    """One unit's compute cycles for `tile` of a kernel of class `cls` whose main op is `kind`
+    and runs `algorithm` (a sparse kernel's name carries its block: sim/compute/sparse.py).
 
     Without a compute model, FLOPs at the unit's peak times the op kind's efficiency."""
     model = hw.compute
@@ -61,5 +69,19 @@ def compute_cycles(
         from sim.compute.sparse import sparse_cycles
 
         return sparse_cycles(tile.flops, tile_accesses(tile), model, precision, block[0])
-    cls = compute_class(kind, algorithm)
     return unit_cycles(tile.flops, tile_accesses(tile), model, cls, precision)
+
+
+def kernel_overhead_cycles(hw: Hardware) -> float:
+    """Cycles every unit waits at a kernel's start, beyond its tiles: a GPU's launch gap
+    between two dependent kernels of a stream (no SM computes in it). A CPU runtime's thread
+    pool pays its barrier, which the engine times (every unit waits for the slowest), and
+    nothing more here.
+
+    Waves are not charged here: the engine gives each SM its part of the kernel's parallel
+    loop in whole register tiles (sim/trace/context.py), so an SM without a part idles, which
+    is the partial wave of the kernel's grid (docs/compute.md)."""
+    model = hw.compute
+    if model is None or not isinstance(model.unit, StreamingMultiprocessor):
+        return 0.0
+    return launch_cycles(model.unit, hw.core.clock_hz)

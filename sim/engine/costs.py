@@ -15,6 +15,7 @@ largest of compute and the level times; DRAM is a separate unit (sim/engine/timi
 from attrs import define
 
 from sim.cache.stats import HierarchyStats, LevelStats
+from sim.compute.classes import ComputeClass
 from sim.compute.model import compute_cycles
 from sim.hw.model import Hardware, Precision
 from sim.trace.model import Tile
@@ -88,10 +89,12 @@ def tile_cost(
     hw: Hardware,
     precision: Precision,
     kind: str,
+    cls: ComputeClass,
     algorithm: str = "auto",
 ) -> TileCost:
-    """The cost of `tile`, whose line accesses produced `stats` (None: caches disabled)."""
-    compute = compute_cycles(tile, hw, precision, kind, algorithm)
+    """The cost of `tile` of a kernel whose main op is `kind`, of compute class `cls`, running
+    `algorithm`, whose line accesses produced `stats` (None: caches disabled)."""
+    compute = compute_cycles(tile, hw, precision, kind, cls, algorithm)
     if stats is None:
         line = hw.dram_request_bytes
         writes = int(tile.is_write.sum())

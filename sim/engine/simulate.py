@@ -18,6 +18,8 @@ from sim.analytic.counts import flops as analytic_flops
 from sim.analytic.counts import macs as analytic_macs
 from sim.analytic.estimate import estimate_op
 from sim.cache.stats import HierarchyStats, LevelStats
+from sim.compute.classes import ComputeClass
+from sim.compute.model import kernel_overhead_cycles
 from sim.engine.caches import DeviceCaches
 from sim.engine.costs import TileCost, dram_channel, dram_cycles, tile_cost
 from sim.engine.split import tile_lines
@@ -25,12 +27,12 @@ from sim.engine.timing import KernelTiming, KernelWork, Timing, run_timing
 from sim.errors import WorkloadError
 from sim.graph.model import Graph, Op
 from sim.hw.model import Hardware, Precision
-from sim.schedule.model import Algorithm, Kernel, Schedule
-from sim.trace import kernel_tiles
-from sim.trace.context import resolved_algorithm
+from sim.schedule.model import Kernel, Schedule
+from sim.trace import compute_class, kernel_algorithm, kernel_tiles
 from sim.trace.model import Tile
 
 Progress = Callable[[int, int], None]
+KernelKind = tuple[str, ComputeClass, str]  # main op's kind, compute class, algorithm
 
 
 @define(frozen=True)
@@ -213,8 +215,9 @@ def simulate(
     names = tuple(f"{hw.unit_name} {u}" for u in range(hw.units))
     tallies: list[tuple[str, _Tally]] = []
     unit_tiles = [0] * hw.units
+    launch = kernel_overhead_cycles(hw)  # a GPU kernel's launch gap (sim/compute/model.py)
 
-    def replay(unit: int, tile: Tile, kind: tuple[str, str], tally: _Tally) -> TileCost:
+    def replay(unit: int, tile: Tile, kind: KernelKind, tally: _Tally) -> TileCost:
         stats = (
             device.run(unit, tile.line_addresses, tile.is_write, tile.sizes_bytes)
             if device is not None
@@ -225,13 +228,17 @@ def simulate(
         unit_tiles[unit] += 1
         return cost
 
-    def unit_work(unit: int, tiles, kind: tuple[str, str], tally: _Tally):
+    def unit_work(unit: int, tiles, kind: KernelKind, tally: _Tally):
         for tile in tiles:
             yield functools.partial(replay, unit, tile, kind, tally)
 
     def kernels():
         for kernel in schedule.kernels:
-            kind = (kernel.main_op.kind.value, kernel_algorithm(kernel, hw, precision))
+            kind = (
+                kernel.main_op.kind.value,
+                compute_class(kernel, hw, precision),
+                kernel_algorithm(kernel, hw, precision),
+            )
             tally = _Tally()
             tallies.append((kernel.name, tally))
             lines = tile_lines(kernel, schedule, hw)
@@ -239,7 +246,7 @@ def simulate(
                 unit_work(u, kernel_tiles(kernel, schedule, hw, (u, hw.units), lines), kind, tally)
                 for u in range(hw.units)
             ]
-            yield KernelWork(kernel.name, parts)
+            yield KernelWork(kernel.name, parts, launch)  # launch: kernel_overhead_cycles
 
     done = [0]
 
@@ -273,14 +280,6 @@ def simulate(
         timing=timing,
         units=_unit_results(names, timing, unit_tiles, device),
     )
-
-
-def kernel_algorithm(kernel: Kernel, hw: Hardware, precision: Precision) -> str:
-    """The algorithm the kernel's main op runs (the runtime's choice for `auto`), which the
-    compute model charges: a tiled chain or a per-channel kernel by its last stage."""
-    allowed = Algorithm.TILED if kernel.tile is not None else Algorithm.ALL
-    last = kernel.stages[-1] if kernel.tile is not None or kernel.per_channel else kernel
-    return resolved_algorithm(last, hw, precision, allowed)
 
 
 def graph_ops(kernel: Kernel, graph: Graph) -> tuple[Op, ...]:

@@ -86,6 +86,7 @@ UnitWork = Iterator[Callable[[], TileCost]]
 class KernelWork:
     name: str
     units: Sequence[UnitWork]  # one per unit
+    overhead_cycles: float = 0.0  # before any unit starts: a GPU's launch (compute model)
 
 
 class _FluidChannel:
@@ -241,6 +242,8 @@ def run_timing(
     def program():
         for work in kernels:
             start = env.now
+            if work.overhead_cycles:  # the kernel's launch: no unit works in it
+                yield env.timeout(work.overhead_cycles)
             n = len(work.units)
             ends, busy = [start] * n, [0.0] * n
             cores = []

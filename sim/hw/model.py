@@ -229,6 +229,13 @@ class Hardware:
                 )
 
     @property
+    def label(self) -> str:
+        """The name and what it is, for report headers: `xavier (Jetson AGX Xavier Volta
+        GPU)`, the description's first clause (the name alone without a description)."""
+        device = self.description.split(",")[0].strip()
+        return f"{self.name} ({device})" if device and device != self.name else self.name
+
+    @property
     def private_caches(self) -> tuple[CacheLevel, ...]:
         return self.caches[: self.private_levels]
 

@@ -71,7 +71,7 @@ def estimate_report(est: NetworkEstimate) -> Report:
         Column("FLOP/B", "intensity", fixed(2)),
     ]
     if est.hw is not None:
-        title += f", roofline on {est.hw.name}"
+        title += f", roofline on {est.hw.label}"
         columns += [
             Column("roofline", "roofline_seconds", scaled_seconds),
             Column("bound", "bound", numeric=False),

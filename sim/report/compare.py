@@ -127,6 +127,7 @@ def compare_json(schedules: list[Schedule], results: list[RunResult]) -> dict[st
     data = {
         "workload": graph.name,
         "hw": results[0].hw.name,
+        "device": results[0].hw.label,
         "precision": precision.value,
         "schedules": [s.name for s in schedules],
         "analytic_bytes": sum(g["analytic_bytes"] for g in groups),
@@ -233,5 +234,5 @@ def compare_report(data: dict[str, Any]) -> Report:
     for name in names:
         total[f"{name}.dram_bytes"] = data["totals"][name]["dram_bytes"]
         total[f"{name}.seconds"] = data["totals"][name]["seconds"]
-    title = "per group of ops: estimate, simulated DRAM traffic and time per schedule"
+    title = f"{data['workload']} on {data['device']}: DRAM traffic and time per group of ops"
     return Report(title, tuple(columns), tuple(rows), total)

@@ -35,6 +35,7 @@ class DeviceRoofs:
     device: str
     compute: tuple[ComputeRoof, ...]  # lowest peak first
     memory: tuple[MemoryRoof, ...]  # DRAM first, then the cache levels outermost first
+    label: str = ""  # the name and what it is (Hardware.label), for headers
 
     def peak_flops_per_s(self, precision: str) -> float:
         return next(r.flops_per_s for r in self.compute if precision in r.precisions)
@@ -100,7 +101,7 @@ def device_roofs(hw: Hardware) -> DeviceRoofs:
     memory = [MemoryRoof("DRAM", hw.dram.bandwidth_bytes_per_s)]
     for level in reversed(hw.caches):
         memory.append(MemoryRoof(level.name, hw.units * level.bytes_per_cycle * hw.core.clock_hz))
-    return DeviceRoofs(hw.name, compute, tuple(memory))
+    return DeviceRoofs(hw.name, compute, tuple(memory), hw.label)
 
 
 def kernel_points(result: RunResult) -> tuple[KernelPoint, ...]:

@@ -146,7 +146,7 @@ def summary_lines(result: RunResult) -> list[str]:
     caches = "" if result.caches_enabled else ", caches disabled"
     hw = result.hw
     return [
-        f"{result.workload} on {hw.name}, {_units_text(hw)} ({result.schedule} schedule, "
+        f"{result.workload} on {hw.label}, {_units_text(hw)} ({result.schedule} schedule, "
         f"{result.precision}{caches}): {totals['seconds'] * 1e3:,.3f} ms, "
         f"{totals['cycles']:,} cycles, "
         f"{achieved / 1e9:,.2f} GFLOP/s = {percent(achieved / data['peak_flops_per_s'])} of peak",

@@ -102,7 +102,7 @@ def _title(result: RunResult) -> str:
     caches = "" if result.caches_enabled else ", caches disabled"
     hw = result.hw
     return (
-        f"{result.workload} on {hw.name}, {hw.units} of {hw.device_units} {hw.unit_name}s "
+        f"{result.workload} on {hw.label}, {hw.units} of {hw.device_units} {hw.unit_name}s "
         f"({result.schedule} schedule, {result.precision}{caches})"
     )
 

@@ -21,11 +21,11 @@ from sim.trace.context import WHOLE, WINOGRAD_OUTPUT_TILE, Context
 from sim.trace.fused import with_epilogue
 from sim.trace.interleave import interleaved_ranges
 from sim.trace.model import Tile
-from sim.trace.registry import compute_class, entry, method
+from sim.trace.registry import compute_class, entry, kernel_algorithm, method
 from sim.trace.stream import MAX_TILE_LINES, Ranges, TileBuilder
 from sim.trace.tiled import tiled_ranges
 
-__all__ = ["Tile", "compute_class", "kernel_tiles", "register_tile"]
+__all__ = ["Tile", "compute_class", "kernel_algorithm", "kernel_tiles", "register_tile"]
 
 
 def kernel_tiles(

@@ -221,7 +221,8 @@ def _plan(machine, shape, sources: Sources) -> tuple[int, int, int]:
         k_blocks = -(-k // kc)
         split = k_blocks > 1
         for mc in _splits(m, m + mr, mr):
-            rest = budget - mc * kc - kc * nr
+            a_blocks = 2 if split else 1  # a C tile's reuse spans this K block's A and the next's
+            rest = budget - a_blocks * mc * kc - kc * nr
             if rest < 0 and mc > mr:
                 continue
             widest = max(nr, rest // (mc + kc) // nr * nr) if split else n

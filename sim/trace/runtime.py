@@ -2,7 +2,7 @@
 
 Two runtimes, by device class (docs/traces.md, "Algorithm selection"):
 
-- **ncnn** on CPUs with SIMD registers (Tencent/ncnn, src/layer/arm/convolution_arm.cpp at
+- **ncnn** on CPU cores (Tencent/ncnn, src/layer/arm/convolution_arm.cpp at
   commit a4d2ea1, `create_pipeline` and `forward`; option.cpp turns every path on):
   - Winograd for 3x3, stride 1, undilated convs with C_in >= 8 or C_out >= 8:
     F(6x6,3x3) when C_in <= 128 and C_out <= 128, else F(4x4,3x3) when both are >= 8, else
@@ -18,7 +18,7 @@ Two runtimes, by device class (docs/traces.md, "Algorithm selection"):
   - everything else: the direct kernel.
   A grouped conv is one such conv per group (ncnn's `create_group_ops`); Winograd is not
   modelled per group here, so a grouped conv that would pick it runs im2col + GEMM.
-- **cuDNN** on GPUs (32-bit scalar registers): implicit GEMM for every conv2d
+- **cuDNN** on GPUs (units named `SM`): implicit GEMM for every conv2d
   (CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM, the algorithm TensorRT's convolution
   tactics are built on); Winograd only when a workload asks for it.
 
@@ -40,9 +40,13 @@ class Runtime(enum.Enum):
     CUDNN = "cudnn"
 
 
+GPU_UNIT_NAME = "SM"  # a hardware file's `unit_name` for a GPU's streaming multiprocessor
+
+
 def runtime_of(hw: Hardware) -> Runtime:
-    """ncnn for a core with SIMD registers, cuDNN for a GPU's 32-bit scalar registers."""
-    return Runtime.CUDNN if hw.core.registers.width_bytes <= 4 else Runtime.NCNN
+    """cuDNN for a GPU (its units are SMs), ncnn for CPU cores: the device kind the hardware
+    file declares, never guessed from a figure such as the register width."""
+    return Runtime.CUDNN if hw.unit_name == GPU_UNIT_NAME else Runtime.NCNN
 
 
 def l2_bytes(hw: Hardware) -> int:

@@ -1,42 +1,27 @@
-import pytest
+"""Compute classes: every op kind has one under each of its algorithms, and the class of a
+kernel is the registry's (sim/trace/registry.py), the one place that maps kinds to classes."""
 
-from sim.compute.classes import ComputeClass, compute_class
-from sim.graph.model import CONV_ALGORITHMS, OpKind
+from sim.compute.classes import ComputeClass
+from sim.graph.model import OpKind
+from sim.hw.load import load_hardware
+from sim.trace.registry import REGISTRY
 
 
-def test_every_op_kind_has_a_class():
+def test_every_algorithm_of_every_op_kind_has_a_class_the_hardware_files_rate():
+    pi3 = load_hardware("pi3").compute.unit
     for kind in OpKind:
-        assert isinstance(compute_class(kind.value), ComputeClass)
+        for method in REGISTRY[kind].methods.values():
+            cls = method.compute_class
+            assert isinstance(cls, ComputeClass) or callable(cls), kind
+    assert set(pi3.kernels) == set(ComputeClass)  # an in-order core rates every class
 
 
 def test_a_conv_runs_the_class_of_its_algorithm():
-    assert compute_class("conv2d") is ComputeClass.GEMM
-    assert compute_class("conv2d", "im2col") is ComputeClass.GEMM
-    assert compute_class("conv2d", "direct") is ComputeClass.DIRECT
-    for algorithm in CONV_ALGORITHMS:
-        if algorithm.startswith("winograd"):
-            assert compute_class("conv2d", algorithm) is ComputeClass.WINOGRAD
-    assert compute_class("depthwise_conv2d", "direct") is ComputeClass.DEPTHWISE
-
-
-@pytest.mark.parametrize(
-    ("kind", "expected"),
-    [
-        ("fc", ComputeClass.GEMM),
-        ("matmul", ComputeClass.GEMM),
-        ("max_pool", ComputeClass.POOL),
-        ("global_avg_pool", ComputeClass.POOL),
-        ("relu", ComputeClass.ELEMENTWISE),
-        ("add", ComputeClass.ELEMENTWISE),
-        ("softmax", ComputeClass.ELEMENTWISE),
-        ("concat", ComputeClass.DATA),
-        ("channel_shuffle", ComputeClass.DATA),
-    ],
-)
-def test_op_kinds_map_to_their_inner_loops(kind, expected):
-    assert compute_class(kind) is expected
-
-
-def test_a_kind_without_an_entry_is_an_error():
-    with pytest.raises(ValueError, match="no compute class for op kind 'write-back'"):
-        compute_class("write-back")
+    conv = REGISTRY[OpKind.CONV2D].methods
+    assert conv["im2col"].compute_class is ComputeClass.GEMM
+    assert conv["direct"].compute_class is ComputeClass.DIRECT
+    for name, method in conv.items():
+        if name.startswith("winograd"):
+            assert method.compute_class is ComputeClass.WINOGRAD
+    (depthwise,) = REGISTRY[OpKind.DEPTHWISE_CONV2D].methods.values()
+    assert depthwise.compute_class is ComputeClass.DEPTHWISE

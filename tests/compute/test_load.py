@@ -21,6 +21,7 @@ compute:
   fp16_convert_ops_per_access: 2
   kernels:
     gemm: {flops_per_op: 8, access_cycles: 1, fma_bubble: true, fills_bubbles: true}
+    gemv: {flops_per_op: 8, access_cycles: 2, fma_bubble: true, accumulators: 4}
     winograd: {flops_per_op: 8, access_cycles: 1}
     direct: {flops_per_op: 8, access_cycles: 2}
     depthwise: {flops_per_op: 8, access_cycles: 2}

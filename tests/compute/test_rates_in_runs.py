@@ -4,7 +4,7 @@ depthwise, pooling or elementwise op at tensor-core rates on the GPUs."""
 
 import pytest
 
-from sim.compute.classes import compute_class
+from sim.compute.classes import ComputeClass
 from sim.engine.simulate import simulate
 from sim.graph.load import load_workload
 from sim.hw.load import load_hardware
@@ -39,7 +39,7 @@ def test_no_compute_bound_a53_layer_beats_the_measured_kernel(precision, measure
 
 def test_the_pis_gemm_ceiling_is_the_measurement():
     pi = load_hardware("pi3").compute.unit
-    gemm = pi.kernels[compute_class("conv2d")]
+    gemm = pi.kernels[ComputeClass.GEMM]
     assert 8 * gemm.main_loop_fraction == pytest.approx(SGEMM_FLOPS_PER_CYCLE, rel=1e-3)
 
 

@@ -2,6 +2,7 @@ import attrs
 import pytest
 
 from sim.cache.stats import HierarchyStats, LevelStats
+from sim.compute.classes import ComputeClass
 from sim.engine.costs import dram_channel, dram_cycles, effective_dram_bytes_per_s, tile_cost
 from sim.hw.load import load_hardware
 from sim.hw.model import Precision
@@ -20,13 +21,14 @@ def test_littles_law_caps_the_pis_single_core_bandwidth():
     assert dram_cycles(0, hw) == (0.0, 0.0)
 
 
-def test_gpus_keep_enough_misses_in_flight_for_peak_bandwidth():
+def test_gpus_keep_enough_misses_in_flight_for_what_the_channel_sustains():
     for name in ("xavier", "v100"):
         hw = load_hardware(name)
         one_sm = effective_dram_bytes_per_s(hw)
         assert one_sm < hw.dram.bandwidth_bytes_per_s <= hw.units * one_sm
-        channel = dram_channel(hw)
-        assert channel.capacity_bytes_per_cycle * hw.core.clock_hz == hw.dram.bandwidth_bytes_per_s
+        # the channel sustains the measured 809 of V100's 900 GB/s (Xavier assumes the fraction)
+        sustained = dram_channel(hw).capacity_bytes_per_cycle * hw.core.clock_hz
+        assert sustained == pytest.approx(0.899 * hw.dram.bandwidth_bytes_per_s, rel=2e-3)
 
 
 def test_a_total_cap_on_misses_in_flight_caps_the_channel():
@@ -47,7 +49,7 @@ def test_tile_cost_by_hand_on_the_pi():
         dram_read_bytes=192,
         dram_write_bytes=0,
     )
-    cost = tile_cost(tile, stats, hw, Precision.FP32, "conv2d")
+    cost = tile_cost(tile, stats, hw, Precision.FP32, "conv2d", ComputeClass.GEMM)
     # the A53's GEMM mix (hw_configs/pi3.yaml): 100 FMLAs and a free cycle after every 3 of
     # them, which the 16 one-cycle (64-bit) loads fill, are 133 cycles; the measured SGEMM's
     # 66.5% of peak is the ceiling: 800 FLOPs at 5.32 per cycle
@@ -62,6 +64,6 @@ def test_tile_cost_by_hand_on_the_pi():
 def test_without_caches_every_line_access_is_dram_traffic():
     hw = load_hardware("pi3")
     tile = Tile(flops=0, line_addresses=[0, 64, 0], is_write=[0, 1, 0])
-    cost = tile_cost(tile, None, hw, Precision.FP32, "relu")
+    cost = tile_cost(tile, None, hw, Precision.FP32, "relu", ComputeClass.ELEMENTWISE)
     assert (cost.dram_read_bytes, cost.dram_write_bytes) == (128, 64)
     assert cost.level_cycles == ()

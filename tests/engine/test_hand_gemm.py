@@ -20,6 +20,7 @@ law allows 640 B/cycle, so peak bandwidth binds).
 import pytest
 import yaml
 
+from sim.compute.classes import ComputeClass
 from sim.engine.caches import DeviceCaches
 from sim.engine.costs import dram_channel, tile_cost
 from sim.engine.simulate import _Tally, write_back
@@ -46,7 +47,7 @@ def test_tiny_gemm_cycles_and_event_log_by_hand():
     tile = Tile(16, [0, 64, 128], [False, False, True], collapsed_accesses=9)
     device = DeviceCaches(hw)
     stats = device.run(0, tile.line_addresses, tile.is_write)
-    cost = tile_cost(tile, stats, hw, Precision.FP32, "matmul")
+    cost = tile_cost(tile, stats, hw, Precision.FP32, "matmul", ComputeClass.GEMM)
     assert (cost.compute_cycles, cost.level_cycles, cost.core_cycles) == (8, (13,), 13)
     assert (cost.dram_read_bytes, cost.dram_write_bytes) == (192, 0)
     assert cost.dram_cycles == pytest.approx(34)

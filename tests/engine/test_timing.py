@@ -50,6 +50,18 @@ def test_a_tiles_reads_overlap_its_compute_and_prefetch_runs_a_tile_ahead():
     assert timing.cycles == 35
 
 
+def test_a_kernels_launch_delays_every_units_first_tile_and_counts_as_no_units_work():
+    # two units, a 7-cycle launch: both start their tiles at 7; the kernel lasts 7 + 10
+    k = work("k", [cost(10, 5)], [cost(4, 0)])
+    k = KernelWork(k.name, k.units, overhead_cycles=7)
+    timing = run([k], units=2)
+    assert sorted(log(timing)) == [("core 0", 0, 7, 17), ("core 1", 0, 7, 11), ("dram 0", 0, 7, 12)]
+    (kernel,) = timing.kernels
+    assert (kernel.start_cycles, kernel.cycles) == (0, 17)
+    assert kernel.unit_busy_cycles == (10, 4)
+    assert kernel.unit_end_cycles == (17, 11)  # from the kernel's start, launch included
+
+
 def test_without_prefetch_a_tile_takes_the_longer_of_its_reads_and_its_compute():
     timing = run([work("k", [cost(10, 5), cost(10, 20)])], prefetch=0)
     assert log(timing) == [

@@ -10,12 +10,12 @@ from hypothesis import strategies as st
 from sim.cache import make_hierarchy
 from sim.cli import main
 from sim.engine.costs import dram_channel, tile_cost
-from sim.engine.simulate import WRITE_BACK_KERNEL, kernel_algorithm, simulate
+from sim.engine.simulate import WRITE_BACK_KERNEL, simulate
 from sim.graph.load import load_workload
 from sim.hw.load import load_hardware
 from sim.hw.model import Hardware, Precision
 from sim.schedule.presets import preset_schedule
-from sim.trace import kernel_tiles
+from sim.trace import compute_class, kernel_tiles
 
 SMALL = ["conv_chain_16x16", "se_block", "pool_dw", "matvec_1000"]
 KIB = 1024
@@ -94,8 +94,8 @@ def test_one_unit_is_the_serial_single_core_model(workload):
         cycles, read, written = 0.0, 0, 0
         for tile in kernel_tiles(kernel, schedule, hw):
             stats = hierarchy.run(tile.line_addresses, tile.is_write, tile.sizes_bytes)
-            algorithm = kernel_algorithm(kernel, hw, Precision.FP32)
-            cost = tile_cost(tile, stats, hw, Precision.FP32, kernel.main_op.kind.value, algorithm)
+            cls = compute_class(kernel, hw, Precision.FP32)
+            cost = tile_cost(tile, stats, hw, Precision.FP32, kernel.main_op.kind.value, cls)
             reads = cost.dram_read_bytes
             fetch = (
                 channel.latency_cycles + reads / channel.unit_cap_bytes_per_cycle if reads else 0

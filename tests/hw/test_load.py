@@ -1,5 +1,6 @@
 import re
 
+import attrs
 import pytest
 
 from sim.errors import ConfigError
@@ -161,3 +162,9 @@ def test_a_misplaced_private_level_is_refused(write_file, change, reason):
     with pytest.raises(ConfigError) as err:
         load_hardware(path)
     assert str(err.value).startswith(path) and reason in str(err.value)
+
+
+def test_a_report_header_says_what_the_device_is():
+    assert load_hardware("xavier").label == "xavier (Jetson AGX Xavier Volta GPU)"
+    assert load_hardware("v100").label == "v100 (Tesla V100 SXM2)"
+    assert attrs.evolve(load_hardware("pi3"), description="").label == "pi3"

@@ -41,7 +41,9 @@ def test_the_document_is_trace_event_json(matvec_pi3):
     metadata = [e for e in events if e["ph"] == "M"]
     assert {e["name"] for e in metadata} == {"process_name", "thread_name", "thread_sort_index"}
     (process,) = [e for e in metadata if e["name"] == "process_name"]
-    assert process["args"]["name"] == "matvec_1000 on pi3, 4 of 4 cores (naive schedule, fp32)"
+    assert process["args"]["name"] == (
+        "matvec_1000 on pi3 (Raspberry Pi 3 Model B), 4 of 4 cores (naive schedule, fp32)"
+    )
     for event in events:
         assert event["pid"] == 1 and isinstance(event["tid"], int)
         if event["ph"] == "X":

@@ -3,6 +3,7 @@
 import attrs
 import pytest
 
+from sim.compute.classes import ComputeClass
 from sim.errors import ScheduleError
 from sim.graph.load import load_workload
 from sim.graph.model import Op, OpKind, Tensor
@@ -15,15 +16,13 @@ from sim.trace.registry import REGISTRY, entry
 from sim.trace.runtime import Runtime, conv_algorithm, runtime_of
 from tests.trace.util import graph, hardware, schedule
 
-CLASSES = {"gemm", "gemv", "winograd", "direct", "depthwise", "pool", "elementwise", "layout"}
-
 
 def test_every_op_kind_has_an_entry_with_a_known_compute_class():
     assert set(REGISTRY) == set(OpKind)
     for kind, found in REGISTRY.items():
         assert found.methods, kind
         for how in found.methods.values():
-            assert isinstance(how.compute_class, str) is not callable(how.compute_class)
+            assert isinstance(how.compute_class, ComputeClass) is not callable(how.compute_class)
 
 
 def test_an_entry_gives_its_kinds_shape_rule_and_count():
@@ -86,6 +85,12 @@ def test_gpus_run_implicit_gemm_and_cpus_ncnn():
         assert conv_algorithm(_conv(64, 64), hardware(name), Precision.FP32) == Algorithm.IM2COL
 
 
+def test_the_runtime_follows_the_declared_device_kind_not_the_register_width():
+    pi3, v100 = hardware("pi3"), hardware("v100")
+    assert runtime_of(attrs.evolve(pi3, unit_name="SM")) is Runtime.CUDNN
+    assert runtime_of(attrs.evolve(v100, unit_name="core")) is Runtime.NCNN
+
+
 def test_a_tiled_stage_never_picks_winograd():
     op = _conv(64, 64)
     allowed = Algorithm.TILED
@@ -96,10 +101,10 @@ def test_compute_classes_of_mobilenet_on_pi3_and_v100():
     s = preset_schedule("fused", load_workload("mobilenet"), Precision.FP32)
     pi3 = [compute_class(k, hardware("pi3")) for k in s.kernels]
     assert pi3[:3] == ["direct", "depthwise", "gemm"]  # conv1, sep2.dw, sep2.pw
-    assert pi3[-4:] == ["pool", "layout", "gemv", "elementwise"]  # pool, flatten, fc, prob
+    assert pi3[-4:] == ["pool", "data", "gemv", "elementwise"]  # pool, flatten, fc, prob
     v100 = [compute_class(k, hardware("v100")) for k in s.kernels]
     assert v100[0] == "gemm"  # cuDNN: implicit GEMM for conv1 too
-    assert set(pi3) <= CLASSES and set(v100) <= CLASSES
+    assert all(isinstance(c, ComputeClass) for c in (*pi3, *v100))
 
 
 def test_compute_class_follows_an_explicit_algorithm_and_the_kernel_of_a_layout_op():
@@ -110,4 +115,4 @@ def test_compute_class_follows_an_explicit_algorithm_and_the_kernel_of_a_layout_
     assert compute_class(direct, pi3) == "direct"
     x = Tensor("x", (1, 2, 3, 4))
     transpose = Op("t", OpKind.TRANSPOSE, (x,), (Tensor("y", (1, 3, 2, 4)),), (), None)
-    assert compute_class(Kernel("t", (transpose,)), pi3) == "layout"
+    assert compute_class(Kernel("t", (transpose,)), pi3) is ComputeClass.DATA
