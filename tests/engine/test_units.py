@@ -141,6 +141,27 @@ def test_the_whole_l2_never_slows_the_pointwise_conv_its_share_runs():
     assert_no_worse(whole, share, "pointwise")
 
 
+# Shipped workloads small enough to run four times each here; docs/engine.md has the others.
+SHIPPED = [*SMALL, "separable_256", "bottleneck_256", "shufflenet_v1_0.5x_g3"]
+
+
+@pytest.mark.parametrize("workload", SHIPPED)
+def test_a_bigger_l2_or_share_never_adds_dram_bytes_nor_slows_one_core(workload):
+    """Bytes on one and four cores (a bigger share, twice the L2); time on one core. With
+    four, the shared L2 sees the cores' tiles in the order time gives them, and a change of
+    speed moves a few hits (docs/engine.md)."""
+    pi3 = load_hardware("pi3")
+    one = pi3.with_units(1)
+    base, whole = run(workload, one.with_share(128 * KIB)), run(workload, one)
+    assert_no_worse(whole, base, (workload, "share"))
+    assert_no_worse(run(workload, bigger_l2(one)), whole, (workload, "2x L2"))
+    four = run(workload, pi3)
+    for smaller, bigger in ((pi3.with_share(64 * KIB), pi3), (pi3, bigger_l2(pi3))):
+        better = run(workload, bigger) if bigger is not pi3 else four
+        worse = run(workload, smaller) if smaller is not pi3 else four
+        assert dram_bytes(better) <= dram_bytes(worse) * 1.02, (workload, "four cores")
+
+
 def test_four_cores_run_resnet18_faster_with_the_same_macs(capsys):
     reports = {}
     for cores in (1, 4):
