@@ -210,6 +210,7 @@ class Hardware:
     unit_name: str = "core"
     private_levels: int = 0
     compute: "ComputeModel | None" = None  # per-unit compute model (docs/compute.md)
+    overrides: tuple[tuple[str, str], ...] = ()  # `--set KEY=VALUE`s applied, as written
 
     def __attrs_post_init__(self) -> None:
         if self.units > self.device_units:

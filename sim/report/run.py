@@ -72,6 +72,7 @@ def run_json(result: RunResult) -> dict[str, Any]:
     return {
         "workload": result.workload,
         "hw": hw.name,
+        "overrides": dict(hw.overrides),
         "engine": hw.engine,
         "cores": result.cores,
         "device_units": hw.device_units,
@@ -123,7 +124,8 @@ def summary_lines(result: RunResult) -> list[str]:
     caches = "" if result.caches_enabled else ", caches disabled"
     hw = result.hw
     return [
-        f"{result.workload} on {hw.name}, {_units_text(hw)} ({result.schedule} schedule, "
+        f"{result.workload} on {hw.name}{overrides_text(hw)}, {_units_text(hw)} "
+        f"({result.schedule} schedule, "
         f"{result.precision}{caches}): {totals['seconds'] * 1e3:,.3f} ms, "
         f"{totals['cycles']:,} cycles, "
         f"{achieved / 1e9:,.2f} GFLOP/s = {percent(achieved / data['peak_flops_per_s'])} of peak",
@@ -132,6 +134,13 @@ def summary_lines(result: RunResult) -> list[str]:
         f"cache-ignoring estimate ({ratio(dram, totals['analytic_bytes']) or 0:.2f}x)",
         *_busy_lines(result, data),
     ]
+
+
+def overrides_text(hw) -> str:
+    """` with L2.size=1MiB, clock=1.5GHz`: the `--set` flags the device was read with."""
+    if not hw.overrides:
+        return ""
+    return " with " + ", ".join(f"{key}={value}" for key, value in hw.overrides)
 
 
 def _units_text(hw) -> str:
