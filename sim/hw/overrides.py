@@ -45,6 +45,16 @@ class Override:
         return f"{self.key}={self.value}"
 
 
+class OverrideError(ConfigError):
+    """A `--set` the device refuses: `detail` says why, without the flag (a sweep spec names
+    the place in its own file instead)."""
+
+    def __init__(self, overrides: list[Override], detail: str):
+        flags = " ".join(f"{FLAG} {o}" for o in overrides)
+        super().__init__(f"{flags}: {detail}")
+        self.detail = detail
+
+
 def parse_override(text: str) -> Override:
     """`L2.size=1MiB` -> Override; a missing `=`, key or value is a ConfigError."""
     key, equals, value = text.partition("=")
@@ -114,7 +124,7 @@ def _write(data: dict, override: Override) -> str:
     try:
         value = load_scalar(override.value)
     except ValueError as exc:
-        raise ConfigError(f"{FLAG} {override}: {exc}") from None
+        raise OverrideError([override], str(exc)) from None
     key = override.key
     if key in ("units", _unit_alias(data)):
         return _write_units(data, value)
@@ -147,26 +157,25 @@ def _write_units(data: dict, value: Any) -> str:
     return "units"
 
 
-def _unknown(data: dict, override: Override) -> ConfigError:
+def _unknown(data: dict, override: Override) -> OverrideError:
     keys = known_keys(data)
     match = closest(override.key, keys)
     hint = f" (did you mean {match}?)" if match else ""
     name = data.get("name", "the device")
-    return ConfigError(
-        f"{FLAG} {override}: unknown key '{override.key}' for {name}{hint}; "
-        f"known keys: {describe_keys(keys)}"
+    return OverrideError(
+        [override],
+        f"unknown key '{override.key}' for {name}{hint}; known keys: {describe_keys(keys)}",
     )
 
 
-def _blame(exc: ConfigError, places: dict[Override, str]) -> ConfigError:
+def _blame(exc: ConfigError, places: dict[Override, str]) -> OverrideError:
     """The parser's error on the edited data, told as the mistake of the override(s) whose
     value it names, or that sit in the level it names."""
     place = exc.place or ""
     guilty = [o for o, p in places.items() if p == place]
     where = "" if guilty or not place else f" (at {place})"
     guilty = guilty or [o for o, p in places.items() if place and p.startswith(place + ".")]
-    flags = " ".join(f"{FLAG} {o}" for o in guilty or places)
-    return ConfigError(f"{flags}: {exc.reason}{where}")
+    return OverrideError(guilty or list(places), f"{exc.reason}{where}")
 
 
 def _unit_alias(data: dict) -> str:
