@@ -89,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
     with progress("sweep", shown=not args.quiet) as update:
         outcome = run_sweep(spec, store, workers, args.scheduler, args.retry_failed, update)
     rows = list(outcome.rows)
-    files = [args.output]
+    files = [args.output] if outcome.changed else []
     if args.plot:
         from sim.sweep.plot import sweep_figure  # matplotlib only when plotting
 

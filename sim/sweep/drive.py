@@ -20,6 +20,7 @@ class Outcome:
     points: int
     resumed: int  # found in the results file, not run again
     failed: int  # of the spec's points, resumed ones included
+    changed: bool  # whether the results file was written
     rows: tuple[dict[str, Any], ...]  # one per point, in spec order
 
 
@@ -36,7 +37,8 @@ def run_sweep(
     points = sweep_points(spec)
     keys = {point.key for point in points}
     existing = store.rows()
-    if retry_failed and any(r["key"] in keys and r.get("error") for r in existing):
+    retried = retry_failed and any(r["key"] in keys and r.get("error") for r in existing)
+    if retried:
         existing = [r for r in existing if not (r["key"] in keys and r.get("error"))]
         store.rewrite(existing)
     have = {row["key"]: row for row in existing}
@@ -53,9 +55,11 @@ def run_sweep(
         _tell(update, done, len(points), failed)
     ordered = [have[p.key] for p in points]
     others = [row for row in store.rows() if row["key"] not in keys]
-    if [r["key"] for r in store.rows()] != [r["key"] for r in ordered + others]:
+    reorder = [r["key"] for r in store.rows()] != [r["key"] for r in ordered + others]
+    if reorder:
         store.rewrite(ordered + others)
-    return Outcome(len(points), resumed, failed, tuple(ordered))
+    changed = retried or reorder or resumed < len(points)
+    return Outcome(len(points), resumed, failed, changed, tuple(ordered))
 
 
 def _task(spec: SweepSpec, point: Point) -> Task:

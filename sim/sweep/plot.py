@@ -158,6 +158,7 @@ def _heatmap(ax, rows: list[dict[str, Any]], down: str, across: str, metric: str
         cells[(i, j)] = row
     ax.imshow(grid, origin="lower", aspect="auto", cmap="viridis", gid="metric")
     text = metric_text(metric)
+    hatched = False
     for (i, j), row in cells.items():
         if row.get("bound") == DRAM_BOUND:
             ax.add_patch(
@@ -167,11 +168,13 @@ def _heatmap(ax, rows: list[dict[str, Any]], down: str, across: str, metric: str
                     1,
                     fill=False,
                     hatch="//",
-                    edgecolor="white",
+                    edgecolor="0.3",
                     linewidth=0,
                     gid="dram-bound",
+                    label=None if hatched else "DRAM-bound",
                 )
             )
+            hatched = True
         if grid.size <= HEATMAP_TEXT_CELLS:
             ax.text(
                 j,
@@ -180,14 +183,17 @@ def _heatmap(ax, rows: list[dict[str, Any]], down: str, across: str, metric: str
                 ha="center",
                 va="center",
                 fontsize=7,
-                color="white",
                 gid="value",
+                bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.7, "pad": 1},
             )
     if len(ys) > 1 and len(xs) > 1 and np.nanmin(ridge) < 0 < np.nanmax(ridge):
         contour = ax.contour(
             np.arange(len(xs)), np.arange(len(ys)), ridge, levels=[0.0], colors="red", linewidths=2
         )
         contour.set_gid("ridge")
+        ax.plot([], [], color="red", linewidth=2, label="ridge: intensity = peak / bandwidth")
+    if hatched or ax.lines:
+        ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncols=2)
     ax.set_xticks(range(len(xs)), [str(v) for v in xs])
     ax.set_yticks(range(len(ys)), [str(v) for v in ys])
     ax.set_xlabel(across)
