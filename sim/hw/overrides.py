@@ -52,6 +52,7 @@ class OverrideError(ConfigError):
     def __init__(self, overrides: list[Override], detail: str):
         flags = " ".join(f"{FLAG} {o}" for o in overrides)
         super().__init__(f"{flags}: {detail}")
+        self.overrides = tuple(overrides)
         self.detail = detail
 
 

@@ -68,7 +68,7 @@ def _on_dask(tasks: list[Task], address: str) -> Finished:
             for task in tasks
         }
         try:
-            for future in dask_completed(futures):
+            for future in dask_completed(futures, loop=client.loop):
                 yield futures[future], _row(futures[future], future)
         finally:
             client.cancel(list(futures))

@@ -17,7 +17,7 @@ DRAM_BOUND = "DRAM bandwidth"  # KernelResult.bound of a kernel held by the DRAM
 
 
 def row_of(point: Point, data: dict[str, Any]) -> dict[str, Any]:
-    """The row of `point` from its run JSON `data`; `error` is empty."""
+    """The row of `point` from its run JSON `data`; `error` is None."""
     row: dict[str, Any] = {"key": point.key, **point.identity()}
     row.update(
         (key, value)
@@ -26,7 +26,7 @@ def row_of(point: Point, data: dict[str, Any]) -> dict[str, Any]:
     )
     row.update(data["totals"])
     row.update(_derived(data))
-    row["error"] = ""
+    row["error"] = None
     return row
 
 

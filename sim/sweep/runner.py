@@ -18,7 +18,7 @@ from sim.errors import ConfigError, SimError
 from sim.graph.model import Graph
 from sim.hw.load import parse_hardware
 from sim.hw.model import Hardware, Precision
-from sim.hw.overrides import Override, apply_overrides
+from sim.hw.overrides import Override, OverrideError, apply_overrides
 from sim.plan import Plan, is_saved, plan
 from sim.report.notes import workload_notes
 from sim.report.run import run_json
@@ -72,7 +72,11 @@ def device(task: Task) -> Hardware:
     point = task.point
     overrides = tuple(Override(k, override_text(v)) for k, v in point.coordinates)
     if overrides:
-        hw = apply_overrides(task.hw_data, overrides, task.hw_file)
+        try:
+            hw = apply_overrides(task.hw_data, overrides, task.hw_file)
+        except OverrideError as exc:  # a combination the device refuses: said in spec terms
+            told = ", ".join(str(o) for o in exc.overrides)
+            raise ConfigError(f"{told}: {exc.detail}") from None
     else:
         hw = parse_hardware(task.hw_data, task.hw_file)
     if point.cores is not None:

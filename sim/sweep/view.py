@@ -75,7 +75,7 @@ def pivot_report(rows: list[dict[str, Any]], hardware_keys: tuple[str, ...], met
         Column(f"{across}={v}" if across else metric, f"v{i}", str)
         for i, v in enumerate(columns_values)
     ]
-    title = f"{metric} ({DRAM_MARK}: DRAM-bound, most of the time in kernels the DRAM holds)"
+    title = f"{metric} per point ({DRAM_MARK}: DRAM-bound)"
     return Report(title, tuple(columns), tuple(lines))
 
 
