@@ -42,7 +42,7 @@ COMMANDS = (
     ),
     Command(
         "sweep",
-        "run a grid of workloads, devices and hardware values; resumable, on Dask too",
+        "run a grid of devices and hardware values, resumable, on Dask too",
         "sim.commands.sweep",
     ),
     Command(

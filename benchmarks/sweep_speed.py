@@ -1,0 +1,92 @@
+"""Time a 64-point sweep (8 L2 sizes x 8 DRAM bandwidths) of fused MobileNet-v1 on pi3.
+
+Three measurements, each a fresh `python -m sim` process, process start included:
+one `run` of a single point (what a point costs alone), the sweep into an empty results file
+on `--workers` local processes (the issue 13 target: under 60 s on a 2-core machine), and
+the same sweep again (resumed: every point already in the file, no work). The sweep's CSV
+gives the points' own simulated times, and the machine's load average is printed, since
+other jobs on a shared machine slow every figure.
+
+    python benchmarks/sweep_speed.py [--workers 2] [--cores N]
+"""
+
+import argparse
+import csv
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+L2_SIZES = ["64KiB", "128KiB", "256KiB", "512KiB", "1MiB", "2MiB", "4MiB", "8MiB"]
+BANDWIDTHS = [
+    "0.9GB/s",
+    "1.8GB/s",
+    "2.7GB/s",
+    "3.6GB/s",
+    "4.8GB/s",
+    "6.4GB/s",
+    "7.2GB/s",
+    "9.6GB/s",
+]
+TARGET_S = 60.0
+
+
+def spec_text(cores: int | None) -> str:
+    lines = ["workloads: [mobilenet]", "hw: pi3", "schedules: [fused]"]
+    if cores is not None:
+        lines.append(f"cores: [{cores}]")
+    lines += ["grid:", f"  L2.size: [{', '.join(L2_SIZES)}]"]
+    lines.append(f"  DRAM.bandwidth: [{', '.join(BANDWIDTHS)}]")
+    return "\n".join(lines) + "\n"
+
+
+def timed(argv: list[str]) -> float:
+    start = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim", *argv], cwd=ROOT, capture_output=True, text=True
+    )
+    wall = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(argv)} exited {proc.returncode}:\n{proc.stderr}")
+    return wall
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--cores", type=int, default=None, help="run option (default: all)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as scratch:
+        spec = Path(scratch) / "spec.yaml"
+        spec.write_text(spec_text(args.cores))
+        results = Path(scratch) / "results.csv"
+        one = ["run", "mobilenet", "--hw", "pi3", "--schedule", "fused", "--quiet"]
+        one += ["--json", str(Path(scratch) / "one.json")]
+        one += ["--cores", str(args.cores)] if args.cores else []
+        single = timed(one)
+        sweep = ["sweep", str(spec), "-o", str(results), "--workers", str(args.workers), "-q"]
+        first = timed(sweep)
+        again = timed(sweep)
+        with open(results, newline="") as handle:
+            rows = list(csv.DictReader(handle))
+    failed = sum(1 for row in rows if row["error"])
+    simulated = [float(row["seconds"]) for row in rows if not row["error"]]
+    print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    print(f"one point alone (run, fresh process): {single:.1f} s")
+    print(
+        f"sweep, {len(rows)} points ({failed} failed), {args.workers} workers: {first:.1f} s "
+        f"wall = {first / len(rows):.2f} s a point (target: {TARGET_S:.0f} s, "
+        f"{'met' if first < TARGET_S else 'not met'})"
+    )
+    print(f"rerun, every point resumed: {again:.1f} s")
+    print(
+        f"simulated MobileNet-v1 time over the grid: {min(simulated) * 1e3:.1f} to "
+        f"{max(simulated) * 1e3:.1f} ms"
+    )
+
+
+if __name__ == "__main__":
+    main()
