@@ -35,9 +35,10 @@ def execute(tasks: list[Task], workers: int, scheduler: str | None = None) -> Fi
 
 
 def _on_processes(tasks: list[Task], workers: int) -> Finished:
-    context = multiprocessing.get_context(
-        "fork" if "fork" in multiprocessing.get_all_start_methods() else None
-    )
+    # forkserver, not fork: a fork of a process with threads (a Dask client's, a test
+    # runner's) may inherit a lock held by one of them
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
     pool = ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=context)
     finished = False
     try:

@@ -72,7 +72,7 @@ RUN_OPTIONS = (
     RunOption("precisions", "precision", _precision, Precision.FP32.value),
 )
 # Columns every row has: a hardware key of the same name would be ambiguous.
-RESERVED = {"key", "error", "workload", "hw", "objective", "units"} | {o.field for o in RUN_OPTIONS}
+RESERVED = {"key", "error", "workload", "hw", "objective"} | {o.field for o in RUN_OPTIONS}
 
 
 @define(frozen=True)
