@@ -13,6 +13,7 @@ other jobs on a shared machine slow every figure.
 import argparse
 import csv
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -43,15 +44,20 @@ def spec_text(cores: int | None) -> str:
     return "\n".join(lines) + "\n"
 
 
-def timed(argv: list[str]) -> float:
+def timed(argv: list[str]) -> tuple[float, float]:
+    """Wall seconds and CPU seconds (user + system, its worker processes included) of one
+    `python -m sim` process: CPU time is what the machine's other jobs cannot inflate much."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.run(
         [sys.executable, "-m", "sim", *argv], cwd=ROOT, capture_output=True, text=True
     )
     wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(argv)} exited {proc.returncode}:\n{proc.stderr}")
-    return wall
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
 
 
 def main() -> None:
@@ -59,6 +65,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--cores", type=int, default=None, help="run option (default: all)")
     args = parser.parse_args()
+    load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as scratch:
         spec = Path(scratch) / "spec.yaml"
         spec.write_text(spec_text(args.cores))
@@ -74,14 +81,15 @@ def main() -> None:
             rows = list(csv.DictReader(handle))
     failed = sum(1 for row in rows if row["error"])
     simulated = [float(row["seconds"]) for row in rows if not row["error"]]
-    print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
-    print(f"one point alone (run, fresh process): {single:.1f} s")
+    n = len(rows)
+    print(f"load average before: {load:.1f} on {os.cpu_count()} CPUs")
+    print(f"one point alone (run, fresh process): {single[0]:.1f} s wall, {single[1]:.1f} s CPU")
     print(
-        f"sweep, {len(rows)} points ({failed} failed), {args.workers} workers: {first:.1f} s "
-        f"wall = {first / len(rows):.2f} s a point (target: {TARGET_S:.0f} s, "
-        f"{'met' if first < TARGET_S else 'not met'})"
+        f"sweep, {n} points ({failed} failed), {args.workers} workers: {first[0]:.1f} s wall "
+        f"(target: {TARGET_S:.0f} s, {'met' if first[0] < TARGET_S else 'not met'}), "
+        f"{first[1]:.1f} s CPU = {first[1] / n:.2f} s CPU a point"
     )
-    print(f"rerun, every point resumed: {again:.1f} s")
+    print(f"rerun, every point resumed: {again[0]:.1f} s wall, {again[1]:.1f} s CPU")
     print(
         f"simulated MobileNet-v1 time over the grid: {min(simulated) * 1e3:.1f} to "
         f"{max(simulated) * 1e3:.1f} ms"

@@ -77,9 +77,8 @@ RESERVED = {"key", "error", "workload", "hw", "objective"} | {o.field for o in R
 
 @define(frozen=True)
 class Device:
-    """A hardware file as read once on the client: its spec, path and parsed YAML."""
+    """A hardware file as read once on the client: its path, parsed YAML and device name."""
 
-    spec: str
     path: str
     data: dict
     name: str
@@ -87,14 +86,12 @@ class Device:
 
 @define(frozen=True)
 class Workload:
-    spec: str
     path: str
     graph: Graph
 
 
 @define(frozen=True)
 class SweepSpec:
-    file: str
     workloads: tuple[Workload, ...]
     devices: tuple[Device, ...]
     options: tuple[tuple[str, tuple[Any, ...]], ...]  # (Point field, values) per RUN_OPTIONS
@@ -123,7 +120,7 @@ def read_spec(path: str) -> SweepSpec:
     coordinates: list[tuple[tuple[str, Any], ...]] = [()]
     for axis in axes:
         coordinates = [c + item for c in coordinates for item in axis]
-    return SweepSpec(path, workloads, devices, tuple(options), objective, tuple(coordinates), keys)
+    return SweepSpec(workloads, devices, tuple(options), objective, tuple(coordinates), keys)
 
 
 def _listed(top: Fields, key: str, default: Any = REQUIRED) -> list[tuple[str, Any]]:
@@ -152,7 +149,7 @@ def _workload(top: Fields, place: str, spec: Any) -> Workload:
     spec = _check(top, place, spec, as_str)
     try:
         path = resolve(spec, "workloads", "workload", ConfigError)
-        return Workload(spec, str(path.resolve()), load_workload(str(path)))
+        return Workload(str(path.resolve()), load_workload(str(path)))
     except SimError as exc:
         raise ConfigError(str(exc), file=top.file, place=place) from None
 
@@ -165,7 +162,7 @@ def _device(top: Fields, place: str, spec: Any) -> Device:
         hw = parse_hardware(data, str(path))
     except SimError as exc:
         raise ConfigError(str(exc), file=top.file, place=place) from None
-    return Device(spec, str(path.resolve()), data, hw.name)
+    return Device(str(path.resolve()), data, hw.name)
 
 
 def _scalar(value: Any) -> Any:

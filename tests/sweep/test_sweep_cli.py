@@ -223,3 +223,18 @@ def test_parquet_results_and_a_plot(capsys, spec, tmp_path):
     assert len(open_store(str(results)).rows()) == 4
     code, _, err = sweep(capsys, spec, "-o", str(results), "--metric", "secs")
     assert code == 2 and "--metric secs: no such column (numbers: " in err
+
+
+def test_progress_says_points_done_of_the_total_and_failures(write_file, tmp_path):
+    from sim.sweep.drive import run_sweep
+
+    spec = read_spec(write_file("spec.yaml", "workloads: [matvec_1000]\nhw: pi3\ncores: [1, 8]\n"))
+    told = []
+    store = open_store(str(tmp_path / "r.jsonl"))
+    outcome = run_sweep(spec, store, update=lambda *call: told.append(call))
+    assert told == [
+        (0, 2, "sweep: 0/2 points, 0 failed"),
+        (1, 2, "sweep: 1/2 points, 0 failed"),
+        (2, 2, "sweep: 2/2 points, 1 failed"),
+    ]
+    assert (outcome.points, outcome.resumed, outcome.failed) == (2, 0, 1)
