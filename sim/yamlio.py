@@ -149,6 +149,19 @@ def dump_yaml_line(data: Any) -> str:
     return yaml.safe_dump(data, sort_keys=False, default_flow_style=True, width=10**9).strip()
 
 
+def load_scalar(text: str) -> Any:
+    """One value written as in a YAML file (`16`, `0.5`, `true`, `1MiB`), as the file's parser
+    would read it; ValueError for nothing, a list or a mapping."""
+    try:
+        value = yaml.load(text, Loader=_Loader)  # noqa: S506 (a SafeLoader subclass)
+    except yaml.YAMLError:
+        raise ValueError(f"{text!r} is not a YAML value") from None
+    if value is None or isinstance(value, (dict, list)):
+        raise ValueError(f"expected one value, got {text!r}")
+    _check_scalar(value, "")
+    return value
+
+
 def join_path(path: str, key: str | int) -> str:
     if isinstance(key, int):
         return f"{path}[{key}]"

@@ -41,6 +41,11 @@ COMMANDS = (
         "sim.commands.roofline",
     ),
     Command(
+        "sweep",
+        "run a grid of devices and hardware values, resumable, on Dask too",
+        "sim.commands.sweep",
+    ),
+    Command(
         "convert",
         "write a workload (ONNX, or YAML with blocks) as flat workload YAML",
         "sim.commands.convert",

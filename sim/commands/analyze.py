@@ -7,6 +7,7 @@ from sim.commands.common import (
     add_allow_unknown,
     add_format,
     add_json,
+    add_overrides,
     add_precision,
     add_sparsity,
     add_verbosity,
@@ -15,8 +16,9 @@ from sim.commands.common import (
     sparsity_of,
 )
 from sim.commands.present import present_estimate
+from sim.errors import ConfigError
 from sim.graph.load import load_workload
-from sim.hw.load import load_hardware
+from sim.hw.overrides import load_hardware_with
 from sim.outputs import check_outputs
 from sim.report.notes import workload_notes
 
@@ -29,6 +31,7 @@ EXAMPLES = """examples:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("workload", help="a workload YAML or ONNX file, or a shipped name")
     parser.add_argument("--hw", help="hardware: a name in hw_configs/ or a YAML path")
+    add_overrides(parser)
     add_precision(parser)
     add_json(parser)
     add_allow_unknown(parser)
@@ -40,7 +43,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     check_outputs({"--json": args.json}, input_files([args.workload], [args.hw] if args.hw else []))
     precision = precision_of(args)
-    hw = load_hardware(args.hw) if args.hw else None
+    if args.overrides and not args.hw:
+        raise ConfigError("--set changes a hardware field: give --hw too")
+    hw = load_hardware_with(args.hw, args.overrides) if args.hw else None
     graph = load_workload(
         args.workload, allow_unknown=args.allow_unknown, sparsity=sparsity_of(args)
     )

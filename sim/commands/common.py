@@ -11,8 +11,8 @@ from pathlib import Path
 
 from sim.errors import ConfigError, WorkloadError
 from sim.graph.sparsity import Sparsity, parse_sparsity
-from sim.hw.load import load_hardware
 from sim.hw.model import Hardware, Precision
+from sim.hw.overrides import load_hardware_with, parse_override
 from sim.paths import resolve
 from sim.plan.auto import OBJECTIVES
 from sim.report.tables import FORMATS
@@ -123,11 +123,35 @@ def add_device(parser: argparse.ArgumentParser, *, several: bool = False) -> Non
         help="give each running unit only SIZE of the outermost shared cache (a way "
         "partition, e.g. --cores 1 --share 128KiB: one core's view of a busy chip)",
     )
+    add_overrides(parser)
+
+
+def add_overrides(parser: argparse.ArgumentParser) -> None:
+    """--set KEY=VALUE, repeated: a hardware field changed as if the file said so."""
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        type=parse_override_flag,
+        metavar="KEY=VALUE",
+        help="change a field of the hardware file, as the file writes it: a memory level by "
+        "name (--set L2.size=1MiB --set DRAM.bandwidth=7.2GB/s) or a top-level field "
+        "(--set clock=1.5GHz, --set cores=2); repeatable (docs/hardware.md)",
+    )
+
+
+def parse_override_flag(text: str):
+    """`KEY=VALUE` for argparse: a malformed one is a usage error, before any work."""
+    try:
+        return parse_override(text)
+    except ConfigError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def device_of(args: argparse.Namespace, spec: str | None = None) -> Hardware:
     """The device of `--hw` (or `spec`) as this run uses it: --cores units, --share."""
-    hw = load_hardware(spec if spec is not None else args.hw)
+    hw = load_hardware_with(spec if spec is not None else args.hw, args.overrides)
     if args.cores is not None:
         if not 1 <= args.cores <= hw.device_units:
             raise ConfigError(

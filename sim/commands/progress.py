@@ -28,14 +28,17 @@ class progress:
     def __enter__(self):
         return self.update if self.shown and sys.stderr.isatty() else None
 
-    def update(self, done: int, total: int) -> None:
+    def update(self, done: int, total: int, label: str | None = None) -> None:
+        """`done` of `total`; `label` (optional) replaces the bar's text (counts, failures)."""
+        if label is not None:
+            self.label = label
         if self.bar is None:
             if time.monotonic() - self.started < self.DELAY_S:
                 return
             self.bar = Progress(console=make_console(stderr=True), transient=True)
             self.bar.start()
             self.task = self.bar.add_task(self.label, total=total)
-        self.bar.update(self.task, completed=done, total=total)
+        self.bar.update(self.task, completed=done, total=total, description=self.label)
 
     def __exit__(self, *exc):
         if self.bar is not None:

@@ -15,11 +15,11 @@ from sim.cache import ENGINES, make_hierarchy
 from sim.cache.accesses import Accesses
 from sim.cache.stats import HierarchyStats
 from sim.cache.trace_file import read_trace
-from sim.commands.common import ListFlag, add_json, announce, input_files
+from sim.commands.common import ListFlag, add_json, add_overrides, announce, input_files
 from sim.commands.progress import progress
 from sim.errors import ConfigError
-from sim.hw.load import load_hardware
 from sim.hw.model import CacheLevel, Replacement, WritePolicy
+from sim.hw.overrides import load_hardware_with
 from sim.outputs import check_outputs, commit, json_bytes
 from sim.paths import closest
 from sim.report.console import make_console
@@ -48,6 +48,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--engine", choices=ENGINES, default="fast", help="cache model (default: fast)"
     )
+    add_overrides(parser)
     add_json(parser)
     parser.add_argument(
         "-q", "--quiet", action="store_true", help="print nothing but errors; only write files"
@@ -58,7 +59,12 @@ def run(args: argparse.Namespace) -> int:
     check_outputs(
         {"--json": args.json}, input_files([], [args.hw] if args.hw else [], [args.trace])
     )
-    levels = load_hardware(args.hw).caches if args.hw else parse_levels(args.level)
+    if args.overrides and not args.hw:
+        raise ConfigError("--set changes a hardware field: give --hw, not --level")
+    if args.hw:
+        levels = load_hardware_with(args.hw, args.overrides).caches
+    else:
+        levels = parse_levels(args.level)
     if not levels:
         raise ConfigError("the hardware has no cache level", file=args.hw)
     trace = read_trace(args.trace)

@@ -123,6 +123,8 @@ def _next_step(args: argparse.Namespace, graph: Graph, precision: Precision, hw:
         spec += ["--cores", str(args.cores)]
     if args.share is not None:
         spec += ["--share", args.share]
+    for override in args.overrides:
+        spec += ["--set", str(override)]
     if args.precision != "fp32":
         spec += ["--precision", args.precision]
     steps = {"naive": ("fused", "fusing"), "fused": ("tiled", "tiling conv chains")}

@@ -212,6 +212,7 @@ class Hardware:
     private_levels: int = 0
     compute: "ComputeModel | None" = None  # per-unit compute model (docs/compute.md)
     energy: "EnergyCosts | None" = None  # dynamic energy per event (docs/levers.md); None: none
+    overrides: tuple[tuple[str, str], ...] = ()  # `--set KEY=VALUE`s applied, as written
 
     def __attrs_post_init__(self) -> None:
         if self.units > self.device_units:

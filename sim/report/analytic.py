@@ -46,6 +46,7 @@ def estimate_json(est: NetworkEstimate) -> dict[str, Any]:
         totals["roofline_seconds"] = est.roofline_seconds
         data["hw"] = {
             "name": hw.name,
+            "overrides": dict(hw.overrides),
             "peak_flops_per_s": hw.peak_flops_per_s(est.precision),
             "dram_bytes_per_s": hw.dram.bandwidth_bytes_per_s,
             "ridge_flops_per_byte": hw.ridge_flops_per_byte(est.precision),

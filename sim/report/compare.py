@@ -128,6 +128,7 @@ def compare_json(schedules: list[Schedule], results: list[RunResult]) -> dict[st
         "workload": graph.name,
         "hw": results[0].hw.name,
         "device": results[0].hw.label,
+        "overrides": dict(results[0].hw.overrides),
         "precision": precision.value,
         "schedules": [s.name for s in schedules],
         "analytic_bytes": sum(g["analytic_bytes"] for g in groups),

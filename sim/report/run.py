@@ -83,6 +83,7 @@ def run_json(result: RunResult, effective: Mapping[str, int] | None = None) -> d
     return {
         "workload": result.workload,
         "hw": hw.name,
+        "overrides": dict(hw.overrides),
         "engine": hw.engine,
         "cores": result.cores,
         "device_units": hw.device_units,
@@ -146,7 +147,8 @@ def summary_lines(result: RunResult) -> list[str]:
     caches = "" if result.caches_enabled else ", caches disabled"
     hw = result.hw
     return [
-        f"{result.workload} on {hw.label}, {_units_text(hw)} ({result.schedule} schedule, "
+        f"{result.workload} on {hw.label}{overrides_text(hw)}, {_units_text(hw)} "
+        f"({result.schedule} schedule, "
         f"{result.precision}{caches}): {totals['seconds'] * 1e3:,.3f} ms, "
         f"{totals['cycles']:,} cycles, "
         f"{achieved / 1e9:,.2f} GFLOP/s = {percent(achieved / data['peak_flops_per_s'])} of peak",
@@ -167,6 +169,13 @@ def _energy_line(result: RunResult, totals: dict[str, Any]) -> str:
     shares = sorted(by_level.items(), key=lambda item: -item[1])
     parts = ", ".join(f"{name} {percent(ratio(j, total) or 0.0)}" for name, j in shares)
     return f"energy: {scaled_joules(total)} dynamic ({parts})"
+
+
+def overrides_text(hw) -> str:
+    """` with L2.size=1MiB, clock=1.5GHz`: the `--set` flags the device was read with."""
+    if not hw.overrides:
+        return ""
+    return " with " + ", ".join(f"{key}={value}" for key, value in hw.overrides)
 
 
 def _units_text(hw) -> str:

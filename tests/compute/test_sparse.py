@@ -43,12 +43,14 @@ def test_more_work_never_costs_less(flops, accesses, more, rows):
 
 def test_the_algorithm_name_routes_a_tile_to_the_sparse_model():
     tile = Tile(flops=6_400, line_addresses=[0, 64], is_write=[0, 0], collapsed_accesses=998)
-    assert compute_cycles(tile, PI3, FP32, "conv2d", ComputeClass.DIRECT, "sparse1x1") == pytest.approx(
-        sparse_cycles(6_400, 1_000, PI3.compute, FP32, 1)
-    )
+    assert compute_cycles(
+        tile, PI3, FP32, "conv2d", ComputeClass.DIRECT, "sparse1x1"
+    ) == pytest.approx(sparse_cycles(6_400, 1_000, PI3.compute, FP32, 1))
     v100 = load_hardware("v100")  # CUDA cores: Volta has no sparse tensor-core mode
     direct = unit_cycles(6_400, 1_000, v100.compute, ComputeClass.DIRECT, FP32)
-    assert compute_cycles(tile, v100, FP32, "conv2d", ComputeClass.DIRECT, "sparse4x1") == pytest.approx(direct)
+    assert compute_cycles(
+        tile, v100, FP32, "conv2d", ComputeClass.DIRECT, "sparse4x1"
+    ) == pytest.approx(direct)
 
 
 def _compute_cycles(spec: str) -> float:

@@ -18,6 +18,7 @@ sys.path.insert(0, str(ROOT))
 
 from sim.cli import main  # noqa: E402
 from tests.report.test_docs import BLOCK, DOCS, _lines_kept  # noqa: E402
+from tests.sweep.doc_pages import SCRATCH_PAGES, page_workspace  # noqa: E402
 
 
 def _output(command: str) -> str:
@@ -45,11 +46,13 @@ def refresh(page: Path) -> int:
             print(f"{page.name}: {command}")
         return f"```console\n$ {command}\n{now}```"
 
-    page.write_text(BLOCK.sub(replace, text))
+    with page_workspace(page.name):  # a page that writes files runs in a scratch copy
+        text = BLOCK.sub(replace, text)
+    page.write_text(text)
     return changed
 
 
 if __name__ == "__main__":
-    names = sys.argv[1:] or list(DOCS)
+    names = sys.argv[1:] or [*DOCS, *SCRATCH_PAGES]
     total = sum(refresh(ROOT / "docs" / name) for name in names)
     print(f"{total} blocks refreshed")
