@@ -2,7 +2,8 @@
 
 `row_of` is a pure function of the point and the JSON `run` prints for it (sim/report/run.py
 `run_json`), so a row can be checked against `run ... --set ... --json -`. It takes every
-scalar field of that JSON and every field of its `totals` as they come, so a total added to
+scalar field of that JSON and every field of its `totals` as they come (a mapping, as
+`energy_by_level_j`, one column per entry: `energy_by_level_j.DRAM`), so a total added to
 `run_json` becomes a column without a change here; then a few figures derived from the same
 JSON: the binding unit of most of the run's time, the DRAM-bound share, the operational
 intensity next to the ridge, and each cache level's hit rate.
@@ -24,7 +25,11 @@ def row_of(point: Point, data: dict[str, Any]) -> dict[str, Any]:
         for key, value in data.items()
         if key not in PROSE and not isinstance(value, (dict, list))
     )
-    row.update(data["totals"])
+    for key, value in data["totals"].items():
+        if isinstance(value, dict):  # energy_by_level_j: one column a level
+            row.update((f"{key}.{name}", part) for name, part in value.items())
+        else:
+            row[key] = value
     row.update(_derived(data))
     row["error"] = None
     return row

@@ -27,8 +27,18 @@ def test_every_total_becomes_a_column_even_one_added_later(point_and_json):
     data["totals"]["energy_j"] = 0.125  # a total another part of sim may add
     row = row_of(point, data)
     assert row["energy_j"] == 0.125
-    assert {k: row[k] for k in data["totals"]} == data["totals"]
+    scalars = {k: v for k, v in data["totals"].items() if not isinstance(v, dict)}
+    assert {k: row[k] for k in scalars} == scalars
     assert "engine" not in row and "kernels" not in row and row["error"] is None
+
+
+def test_a_total_that_is_a_mapping_becomes_a_column_per_entry(point_and_json):
+    point, data, _ = point_and_json
+    by_level = data["totals"]["energy_by_level_j"]
+    assert by_level and "DRAM" in by_level
+    row = row_of(point, data)
+    assert {name: row[f"energy_by_level_j.{name}"] for name in by_level} == by_level
+    assert "energy_by_level_j" not in row
 
 
 def test_derived_figures_follow_from_the_json(point_and_json):
