@@ -70,6 +70,11 @@ def _decimal(value: Fraction) -> str:
 
 def parse_sparsity(text) -> Sparsity:
     """The spec `text`; ValueError with the reason and the accepted forms."""
+    if isinstance(text, int) and not isinstance(text, bool):  # YAML reads 2:4 as base 60
+        raise ValueError(
+            f"got the number {text}: YAML reads an unquoted N:M as a base-60 number, "
+            "so quote the spec ('2:4')"
+        )
     if not isinstance(text, str):
         raise ValueError(f"expected a sparsity spec ({SPECS}), got {text!r}")
     spec = text.strip()

@@ -33,6 +33,7 @@ class Point:
     schedule: str
     cores: int | None
     precision: str
+    sparsity: str | None  # a `--sparsity` spec for every weighted op; None: the workload's own
     objective: str
     coordinates: tuple[tuple[str, Any], ...]  # (hardware key, value as written in the spec)
     workload_index: int  # into SweepSpec.workloads
@@ -47,6 +48,7 @@ class Point:
             "schedule": self.schedule,
             "cores": self.cores,
             "precision": self.precision,
+            "sparsity": self.sparsity,
         }
 
 

@@ -16,12 +16,15 @@ from attrs import define
 from sim.engine.simulate import simulate
 from sim.errors import ConfigError, SimError
 from sim.graph.model import Graph
+from sim.graph.pruning import apply_sparsity
+from sim.graph.sparsity import parse_sparsity
 from sim.hw.load import parse_hardware
 from sim.hw.model import Hardware, Precision
 from sim.hw.overrides import Override, OverrideError, apply_overrides
 from sim.plan import Plan, is_saved, plan
 from sim.report.notes import workload_notes
 from sim.report.run import run_json
+from sim.report.sparsity import kernel_effective_macs
 from sim.sweep.points import Point
 from sim.sweep.rows import failure_row, row_of
 from sim.sweep.spec import override_text
@@ -58,10 +61,11 @@ def point_json(task: Task) -> dict[str, Any]:
     point = task.point
     hw = device(task)
     precision = Precision(point.precision)
-    chosen = _plan(task, hw, precision)
+    graph = _graph(task)
+    chosen = _plan(task, graph, hw, precision)
     result = simulate(chosen.schedule, hw)
-    data = run_json(result)
-    notes = workload_notes(task.graph) + list(chosen.notes)
+    data = run_json(result, kernel_effective_macs(chosen.schedule))
+    notes = workload_notes(graph) + list(chosen.notes)
     if notes:
         data["notes"] = notes
     return data
@@ -89,13 +93,21 @@ def device(task: Task) -> Hardware:
     return hw
 
 
-def _plan(task: Task, hw: Hardware, precision: Precision) -> Plan:
+def _graph(task: Task) -> Graph:
+    """The point's graph: the workload with the point's sparsity on every weighted op."""
+    if task.point.sparsity is None:
+        return task.graph
+    return apply_sparsity(task.graph, parse_sparsity(task.point.sparsity))
+
+
+def _plan(task: Task, graph: Graph, hw: Hardware, precision: Precision) -> Plan:
     point = task.point
     if is_saved(point.schedule):  # read from its file each time: it may change
-        return plan(task.graph, hw, point.schedule, precision, point.objective)
+        return plan(graph, hw, point.schedule, precision, point.objective)
     shaped_by_hw = point.schedule not in HW_FREE_SCHEDULES
     key = (
         task.graph_digest,
+        point.sparsity,
         point.schedule,
         precision,
         point.objective,
@@ -104,7 +116,7 @@ def _plan(task: Task, hw: Hardware, precision: Precision) -> Plan:
     if key in _plans:
         _plans.move_to_end(key)
         return _plans[key]
-    chosen = plan(task.graph, hw, point.schedule, precision, point.objective)
+    chosen = plan(graph, hw, point.schedule, precision, point.objective)
     _plans[key] = chosen
     if len(_plans) > KEPT_PLANS:
         _plans.popitem(last=False)

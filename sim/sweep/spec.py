@@ -26,6 +26,7 @@ from attrs import define
 from sim.errors import ConfigError, SimError
 from sim.graph.load import load_workload
 from sim.graph.model import Graph
+from sim.graph.sparsity import parse_sparsity
 from sim.hw.load import parse_hardware
 from sim.hw.model import Precision
 from sim.hw.overrides import Override, OverrideError, apply_overrides
@@ -56,6 +57,12 @@ def _cores(value: Any) -> int:
     return as_int(value, minimum=1)
 
 
+def _sparsity(value: Any) -> str:
+    """A `--sparsity` spec, as written (checked here, applied where the point runs)."""
+    parse_sparsity(value)
+    return value
+
+
 @define(frozen=True)
 class RunOption:
     """A per-point option of `run`, swept by a list in the spec."""
@@ -70,6 +77,7 @@ RUN_OPTIONS = (
     RunOption("schedules", "schedule", _schedule, "naive"),
     RunOption("cores", "cores", _cores, None),  # None: every unit of the device, as `run`
     RunOption("precisions", "precision", _precision, Precision.FP32.value),
+    RunOption("sparsities", "sparsity", _sparsity, None),  # None: the workload's own, as `run`
 )
 # Columns every row has: a hardware key of the same name would be ambiguous.
 RESERVED = {"key", "error", "workload", "hw", "objective"} | {o.field for o in RUN_OPTIONS}

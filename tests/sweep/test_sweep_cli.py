@@ -62,9 +62,27 @@ def test_a_row_is_what_run_prints_for_the_same_point(capsys, spec, tmp_path):
     row = rows[("1MiB", "7.2GB/s")]
     point = next(p for p in sweep_points(read_spec(spec)) if p.key == row["key"])
     assert row == row_of(point, data)
-    assert {k: row[k] for k in data["totals"]} == data["totals"]
+    scalars = {k: v for k, v in data["totals"].items() if not isinstance(v, dict)}
+    assert {k: row[k] for k in scalars} == scalars
     assert row["dram_bytes_per_s"] == data["dram_bytes_per_s"] == 7.2e9
     assert rows[("1MiB", "1.8GB/s")]["seconds"] > row["seconds"]  # the bandwidth mattered
+
+
+def test_a_sparsity_axis_row_is_what_run_prints_with_that_sparsity(capsys, write_file, tmp_path):
+    spec = write_file(
+        "sparse.yaml",
+        "workloads: [se_block]\nhw: pi3\ncores: [1]\nsparsities: ['2:4', unstructured:0.9]\n",
+    )
+    results = str(tmp_path / "r.jsonl")
+    assert sweep(capsys, spec, "-o", results, "--workers", "1")[0] == 0
+    rows = {r["sparsity"]: r for r in open_store(results).rows()}
+    argv = ["run", "se_block", "--hw", "pi3", "--cores", "1", "--json", "-"]
+    assert main([*argv, "--sparsity", "unstructured:0.9"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    row = rows["unstructured:0.9"]
+    point = next(p for p in sweep_points(read_spec(spec)) if p.key == row["key"])
+    assert row == row_of(point, data)
+    assert row["effective_macs"] < row["macs"] == rows["2:4"]["effective_macs"]
 
 
 def test_a_rerun_of_a_finished_sweep_does_no_work(capsys, spec, tmp_path, monkeypatch):
