@@ -164,5 +164,6 @@ def test_run_records_the_overrides_in_its_json_and_its_summary(capsys):
     assert data["dram_bytes_per_s"] == pytest.approx(7.2e9)
     assert main([*argv, *flags]) == 0
     out = capsys.readouterr().out
-    assert "matvec_1000 on pi3 with L2.size=1MiB, DRAM.bandwidth=7.2GB/s, 1 of 4 cores" in out
+    header = "matvec_1000 on pi3 (Raspberry Pi 3 Model B) with L2.size=1MiB, DRAM.bandwidth=7.2GB/s"
+    assert f"{header}, 1 of 4 cores" in out
     assert "--set L2.size=1MiB --set DRAM.bandwidth=7.2GB/s" in out  # the next command keeps them
