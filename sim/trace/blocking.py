@@ -30,11 +30,9 @@ Cache blocking (gemm.py's loop nest: ic by mc, jc by nc, pc by kc, jr by nr, ir 
   as ncnn's get_optimal_tile_mnk sizes its tiles from the L2: the DRAM bytes of A's source
   once per nc block of N unless the A row block, a B block and the C block fit the budget
   together, and of B's source once per mc block of M unless all of B fits with the A and C
-  blocks (a conv's input with the halo rows a block of output rows needs again); plus the
-  bytes each extra K block's read and write of C and each M block's packing of B move
-  through the core's load/store port (the L1's), weighted by the DRAM-to-L1-port bandwidth
-  ratio: those passes are loads and stores the micro-kernel's own operands wait behind.
-  Ties go to the deeper kc, then the larger mc, nc.
+  blocks (a conv's input with the halo rows a block of output rows needs again); plus, at
+  the DRAM-to-L2 bandwidth ratio, the L2 bytes of each extra K block's read and write of C
+  and of each M block's packing of B. Ties go to the deeper kc, then the larger mc, nc.
 Without caches nothing is blocked.
 """
 
@@ -174,8 +172,8 @@ def gemm_blocking(
     if not hw.caches:
         return Blocking(mr, nr, UNBLOCKED, UNBLOCKED, UNBLOCKED, spills)
     budget = outer_budget_bytes(hw) // precision.bytes
-    port = hw.caches[0].bytes_per_cycle * hw.core.clock_hz
-    port_weight = hw.dram.bandwidth_bytes_per_s / port
+    l2 = hw.caches[-1].bytes_per_cycle * hw.core.clock_hz
+    l2_weight = hw.dram.bandwidth_bytes_per_s / l2
     mc, kc, nc = _plan(
         (
             mr,
@@ -184,7 +182,7 @@ def gemm_blocking(
             kc_max(hw, precision),
             budget,
             precision.bytes,
-            port_weight,
+            l2_weight,
         ),
         tuple(shape),
         sources,
@@ -213,7 +211,7 @@ def _even(count: int, most: int, grain: int) -> int:
 
 @functools.lru_cache(maxsize=4096)
 def _plan(machine, shape, sources: Sources) -> tuple[int, int, int]:
-    mr, nr, lanes, deepest, budget, es, port_weight = machine
+    mr, nr, lanes, deepest, budget, es, l2_weight = machine
     m, k, n = shape
     depths = {_even(k, max(1, deepest >> i), lanes) for i in range(KC_SPLITS)}
     best = None
@@ -235,7 +233,7 @@ def _plan(machine, shape, sources: Sources) -> tuple[int, int, int]:
             packing = -(-m // mc) * 2 * k * n if sources.packed else 0
             on_chip = (k_blocks - 1) * 2 * m * n + packing
             cost = sources.a_bytes * a_reads + sources.b_cost(b_reads, nc)
-            cost += on_chip * es * port_weight
+            cost += on_chip * es * l2_weight
             key = (cost, -kc, -mc, -nc)
             if best is None or key < best[0]:
                 best = (key, (mc, kc, nc))
