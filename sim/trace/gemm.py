@@ -129,16 +129,21 @@ def gemm_ranges(ctx: Context, gemm: Gemm, scratch: int) -> Iterator[Ranges]:
 
 
 def _part(ctx: Context, gemm: Gemm, blk: Blocking):
-    """(rows, columns) of C this part computes: a share of the row panels (or of the
-    column panels, when there are more of them) if either alone gives every part some;
-    else a rectangle of a grid of parts over both (rows x columns of parts, as many busy as
-    the panels allow), which is how a GPU deals thread-block tiles to its SMs."""
+    """(rows, columns) of C this part computes: a share of the row panels, or of the column
+    panels, if either alone gives every part some; else, on a CPU, a share of the more
+    numerous (an OpenMP loop over one dimension), and on a GPU a rectangle of a grid of parts
+    over both (rows x columns of parts, as many busy as the tiles allow), which is how its
+    thread-block tiles are dealt to the SMs."""
     index, parts = ctx.part
     row_panels, col_panels = -(-gemm.m // blk.mr), -(-gemm.n // blk.nr)
-    if row_panels >= parts or (row_panels >= col_panels and col_panels < parts):
-        return ctx.share(gemm.m, blk.mr), (0, gemm.n)
+    by_rows = ctx.share(gemm.m, blk.mr), (0, gemm.n)
+    by_columns = (0, gemm.m), ctx.share(gemm.n, blk.nr)
+    if row_panels >= parts:
+        return by_rows
     if col_panels >= parts:
-        return (0, gemm.m), ctx.share(gemm.n, blk.nr)
+        return by_columns
+    if ctx.hw.unit_name != "SM":  # a CPU runtime's parallel loop runs over one dimension
+        return by_rows if row_panels >= col_panels else by_columns
     rows = max(
         range(1, row_panels + 1), key=lambda r: (r * min(col_panels, parts // r), -abs(r - parts))
     )
