@@ -15,3 +15,13 @@ def write_file(tmp_path):
         return str(path)
 
     return write
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _piped_width():
+    """Tables render as they do into a pipe (sim/report/console.py), whatever COLUMNS the
+    test runner's processes inherit (pytest-xdist's workers set it): the docs' blocks were
+    printed that way."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("COLUMNS", raising=False)
+        yield
