@@ -23,27 +23,18 @@ from sim.graph.load import parse_workload
 from sim.hw.load import load_hardware
 from sim.hw.model import Precision
 from sim.schedule.naive import naive_schedule
+from sim.trace.winograd import _BT  # F(4x4, 3x3) input transform B^T
 
 FP32, FP16, INT8 = Precision.FP32, Precision.FP16, Precision.INT8
 PI3, V100 = load_hardware("pi3"), load_hardware("v100")
 A53 = PI3.compute.unit
 SM = V100.compute.unit
 
-# F(4x4, 3x3) input transform B^T (Lavin & Gray 2015): adds and constant multiplies per 1-D pass
-_BT = [
-    [4, 0, -5, 0, 1, 0],
-    [0, -4, -4, 1, 1, 0],
-    [0, 4, -4, -1, 1, 0],
-    [0, -2, -1, 2, 1, 0],
-    [0, 2, -1, -2, 1, 0],
-    [0, 4, 0, -5, 0, 1],
-]
-
 
 def transform_ops_per_channel() -> int:
     """Operations of one 6x6 input tile's 2-D transform: 12 passes of B^T."""
     per_pass = sum(
-        sum(c != 0 for c in row) - 1 + sum(abs(c) not in (0, 1) for c in row) for row in _BT
+        sum(c != 0 for c in row) - 1 + sum(abs(c) not in (0, 1) for c in row) for row in _BT[4]
     )
     return 12 * per_pass
 
