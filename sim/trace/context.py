@@ -77,6 +77,14 @@ def _winograd(kernel: Kernel, hw: Hardware, precision: Precision, allowed) -> st
     return algorithm if algorithm in WINOGRAD_OUTPUT_TILE else None
 
 
+def share_of(count: int, grain: int, index: int, parts: int) -> tuple[int, int]:
+    """[lo, hi): part `index` of `parts` contiguous shares of `count` iterations, cut at
+    multiples of `grain`; the shares of all parts cover [0, count) once, in order."""
+    units = -(-count // grain)
+    lo, hi = units * index // parts * grain, units * (index + 1) // parts * grain
+    return min(lo, count), min(hi, count)
+
+
 @define(frozen=True)
 class Context:
     """One kernel (or one part of it) on one device: element, vector and line sizes, its
@@ -139,12 +147,8 @@ class Context:
         )
 
     def share(self, count: int, grain: int = 1) -> tuple[int, int]:
-        """[lo, hi): this part's contiguous share of `count` iterations, cut at multiples
-        of `grain`; the shares of all parts cover [0, count) once, in order."""
-        index, parts = self.part
-        units = -(-count // grain)
-        lo, hi = units * index // parts * grain, units * (index + 1) // parts * grain
-        return min(lo, count), min(hi, count)
+        """[lo, hi): this part's contiguous share of `count` iterations (share_of)."""
+        return share_of(count, grain, *self.part)
 
     @property
     def element_bytes(self) -> int:

@@ -38,7 +38,7 @@ from attrs import define
 
 from sim.schedule.naive import align
 from sim.trace.blocking import Blocking, Sources, gemm_blocking
-from sim.trace.context import Context
+from sim.trace.context import Context, share_of
 from sim.trace.stream import PIECE_RANGES, Ranges, interleave, nest, slots, steps
 
 
@@ -151,14 +151,7 @@ def _part(ctx: Context, gemm: Gemm, blk: Blocking):
     if index >= rows * cols:
         return (0, 0), (0, 0)
     row, col = divmod(index, cols)
-    return _cut(gemm.m, blk.mr, row, rows), _cut(gemm.n, blk.nr, col, cols)
-
-
-def _cut(count: int, grain: int, index: int, parts: int) -> tuple[int, int]:
-    """[lo, hi): part `index` of `parts` contiguous shares of `count`, cut at `grain`."""
-    units = -(-count // grain)
-    lo, hi = units * index // parts * grain, units * (index + 1) // parts * grain
-    return min(lo, count), min(hi, count)
+    return share_of(gemm.m, blk.mr, row, rows), share_of(gemm.n, blk.nr, col, cols)
 
 
 def _edges(count: int, width: int) -> tuple[np.ndarray, np.ndarray]:
