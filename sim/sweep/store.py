@@ -23,6 +23,9 @@ from sim.outputs import commit
 FORMATS = (".csv", ".jsonl", ".parquet")
 _INT = re.compile(r"^-?[0-9]+$")
 _FLOAT = re.compile(r"^-?[0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?$|^-?(?:inf|nan)$")
+# columns that name things: read back as text even when they look like numbers (a hex key
+# such as 1675826e39092325 reads as a float, inf)
+NAME_COLUMNS = ("key", "workload", "hw", "schedule", "precision", "sparsity", "bound", "error")
 
 
 def open_store(path: str) -> "Store":
@@ -123,7 +126,10 @@ class CsvStore(Store):
         self.columns = list(reader.fieldnames or [])
         if self.columns and "key" not in self.columns:
             raise ConfigError("has no 'key' column: not a sweep's results", file=self.path)
-        return [{k: _typed(v) for k, v in row.items()} for row in reader]
+        return [
+            {k: v or None if k in NAME_COLUMNS else _typed(v) for k, v in row.items()}
+            for row in reader
+        ]
 
     def _append(self, row: dict[str, Any]) -> None:
         if not self.columns or set(row) - set(self.columns):

@@ -55,6 +55,18 @@ def test_a_csv_number_reads_back_bit_for_bit(tmp_path_factory, number):
     assert back == number and type(back) is type(number)
 
 
+@settings(max_examples=50, deadline=None)
+@given(
+    st.text("0123456789abcdef", min_size=16, max_size=16)
+    | st.sampled_from(["1675826e39092325", "1234567890123456"])
+)
+def test_a_csv_key_reads_back_as_text_even_when_it_looks_like_a_number(tmp_path_factory, key):
+    path = str(tmp_path_factory.mktemp("csv") / "r.csv")
+    open_store(path).append({"key": key, "workload": "1e3", "value": 1})
+    back = open_store(path).rows()[0]
+    assert back["key"] == key and back["workload"] == "1e3"
+
+
 def test_parquet_keeps_a_column_of_mixed_values_as_text(tmp_path):
     path = str(tmp_path / "r.parquet")
     store = open_store(path)
