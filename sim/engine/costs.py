@@ -1,12 +1,18 @@
 """What one tile costs each hardware unit, from its arithmetic and its cache counts.
 
 - compute: the device's compute model for the tile (sim/compute, docs/compute.md);
-- each cache level: the bytes its port moves for the tile / its bytes per cycle, plus its
-  latency once (the accesses of a tile are pipelined). L1 serves every register load and
-  store (line accesses + collapsed + spills, each one register wide); a lower level moves a
-  line for every access it receives (the upper level's misses and write-backs);
-- DRAM: latency once, plus the tile's bytes at the effective bandwidth, which Little's law
-  caps at max_outstanding x line / latency.
+- each cache level: the bytes its port moves for the tile / its bytes per cycle. L1 serves
+  every register load and store (line accesses + collapsed + spills, each one register
+  wide); a lower level moves a line for every access it receives (the upper level's misses
+  and write-backs);
+- DRAM: the tile's bytes at the effective bandwidth, which Little's law caps at
+  max_outstanding x line / latency.
+
+Latencies are not a per-tile cost. A unit's part of a kernel is one stream of accesses that
+the hardware pipelines (non-blocking caches, prefetchers, a GPU's other warps), and a tile is
+only the engine's slice of it: the stream waits for each level's latency once, at its start
+(`first_core_cycles`, and the DRAM latency in sim/engine/timing.py), so the time does not
+depend on how finely the engine slices the stream.
 
 A core runs its arithmetic and its cache ports concurrently, so the core is busy for the
 largest of compute and the level times; DRAM is a separate unit (sim/engine/timing.py).
@@ -34,18 +40,25 @@ class Channel:
 class TileCost:
     flops: int
     compute_cycles: float
-    level_cycles: tuple[float, ...]  # per cache level, innermost first
+    level_cycles: tuple[float, ...]  # per cache level, innermost first: its port's transfers
     dram_read_bytes: int
     dram_write_bytes: int
-    dram_cycles: float
-    dram_bandwidth_cycles: float  # the part of dram_cycles that peak bandwidth alone would take
-    levels: tuple[
-        LevelStats, ...
-    ] = ()  # the tile's cache counts, innermost first (none: no caches)
+    dram_cycles: float  # the bytes at one unit's effective rate
+    dram_bandwidth_cycles: float  # the bytes at peak bandwidth
+    levels: tuple[LevelStats, ...] = ()  # cache counts, innermost first (none: no caches)
+    level_latency_cycles: tuple[float, ...] = ()  # per level the tile uses, else 0
 
     @property
     def core_cycles(self) -> float:
+        """The core's time for the tile inside a running stream: latencies already hidden."""
         return max(self.compute_cycles, *self.level_cycles, 0.0)
+
+    @property
+    def first_core_cycles(self) -> float:
+        """The core's time for the first tile of its stream: each level's first line comes
+        after that level's latency."""
+        filled = (c + f for c, f in zip(self.level_cycles, self.level_latency_cycles))
+        return max(self.compute_cycles, *filled, 0.0)
 
     @property
     def dram_bytes(self) -> int:
@@ -75,12 +88,11 @@ def dram_channel(hw: Hardware) -> Channel:
 
 
 def dram_cycles(n_bytes: int, hw: Hardware) -> tuple[float, float]:
-    """(cycles the transfer takes one unit alone, cycles peak bandwidth alone would take)."""
-    if n_bytes == 0:
-        return 0.0, 0.0
+    """(cycles the bytes take at one unit's effective rate, cycles at peak bandwidth); the
+    latency is the stream's, not the bytes' (sim/engine/timing.py)."""
     clock = hw.core.clock_hz
-    total = (hw.dram.latency_s + n_bytes / effective_dram_bytes_per_s(hw)) * clock
-    return total, n_bytes / hw.dram.bandwidth_bytes_per_s * clock
+    alone = n_bytes / effective_dram_bytes_per_s(hw) * clock
+    return alone, n_bytes / hw.dram.bandwidth_bytes_per_s * clock
 
 
 def tile_cost(
@@ -100,16 +112,22 @@ def tile_cost(
         writes = int(tile.is_write.sum())
         read_bytes, write_bytes = (tile.line_accesses - writes) * line, writes * line
         levels: tuple[float, ...] = ()
+        latencies: tuple[float, ...] = ()
     else:
         read_bytes, write_bytes = stats.dram_read_bytes, stats.dram_write_bytes
-        levels = _level_cycles(tile, stats, hw)
+        levels, latencies = _level_cycles(tile, stats, hw)
     total, bandwidth = dram_cycles(read_bytes + write_bytes, hw)
     counts = stats.levels if stats is not None else ()
-    return TileCost(tile.flops, compute, levels, read_bytes, write_bytes, total, bandwidth, counts)
+    return TileCost(
+        tile.flops, compute, levels, read_bytes, write_bytes, total, bandwidth, counts, latencies
+    )
 
 
-def _level_cycles(tile: Tile, stats: HierarchyStats, hw: Hardware) -> tuple[float, ...]:
-    cycles = []
+def _level_cycles(
+    tile: Tile, stats: HierarchyStats, hw: Hardware
+) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """Per level: (its port's cycles for the tile's bytes, its latency if the tile uses it)."""
+    cycles, latencies = [], []
     for depth, (level, counts) in enumerate(zip(hw.caches, stats.levels)):
         if depth == 0:
             register_accesses = tile.line_accesses + tile.collapsed_accesses + tile.spill_accesses
@@ -117,7 +135,6 @@ def _level_cycles(tile: Tile, stats: HierarchyStats, hw: Hardware) -> tuple[floa
             moved_bytes = register_accesses * width
         else:
             moved_bytes = counts.accesses * level.line_bytes
-        cycles.append(
-            level.latency_cycles + moved_bytes / level.bytes_per_cycle if moved_bytes else 0.0
-        )
-    return tuple(cycles)
+        cycles.append(moved_bytes / level.bytes_per_cycle)
+        latencies.append(level.latency_cycles if moved_bytes else 0.0)
+    return tuple(cycles), tuple(latencies)

@@ -311,8 +311,10 @@ def _kernel_result(
 ) -> KernelResult:
     costs = tally.costs
     n_levels = max((len(c.level_cycles) for c in costs), default=0)
+    fills = (*timing.level_fill_cycles, *(0.0,) * n_levels)
     level_cycles = tuple(
-        sum(c.level_cycles[i] for c in costs if c.level_cycles) for i in range(n_levels)
+        sum(c.level_cycles[i] for c in costs if c.level_cycles) + fills[i]
+        for i in range(n_levels)
     )
     dram_bytes = tally.dram_read_bytes + tally.dram_write_bytes
     return KernelResult(
@@ -332,7 +334,7 @@ def _kernel_result(
         spill_accesses=tally.spill_accesses,
         compute_cycles=sum(c.compute_cycles for c in costs),
         level_cycles=level_cycles,
-        dram_cycles=sum(c.dram_cycles for c in costs),
+        dram_cycles=sum(c.dram_cycles for c in costs) + timing.dram_fill_cycles,
         dram_bandwidth_cycles=sum(c.dram_bandwidth_cycles for c in costs),
         cycles=timing.cycles,
         units=hw.units,

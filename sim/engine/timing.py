@@ -6,8 +6,7 @@ processes over its own tiles:
 
 - a fetch process takes a free tile buffer (there are prefetch_tiles + 1 per unit), replays
   the tile's accesses through the caches *now* (so the shared levels see the units' tiles in
-  the order simulated time gives them) and moves the tile's DRAM bytes: the latency once,
-  then the bytes on the shared channel;
+  the order simulated time gives them) and moves the tile's DRAM bytes on the shared channel;
 - a core process starts each tile as soon as its fetch has started, stays busy for the
   tile's core cycles, waits for the tile's bytes to have arrived, then frees its buffer.
 
@@ -16,6 +15,11 @@ the core works on those that arrived) and a tile takes the longer of the two; wi
 prefetch_tiles = p the fetch also runs up to p tiles ahead of the core. The dirty lines a
 tile evicts are posted writes: they leave through the write queue on the bandwidth the reads
 leave free and delay no tile, and the run ends once the last of them has drained.
+
+Latency belongs to a unit's stream, not to a tile (sim/engine/costs.py): in each kernel, a
+unit's first reads wait for the DRAM latency and its first tile for each cache level's
+(`TileCost.first_core_cycles`); after that the stream is pipelined and a tile costs its
+transfers only. A kernel's barrier ends every stream, so the next kernel pays again.
 
 The DRAM channel is a fluid server: the reads in flight share its bandwidth max-min fairly,
 each capped by what its unit's outstanding misses sustain (Little's law); posted writes
@@ -51,6 +55,8 @@ class KernelTiming:
     end_cycles: float
     unit_end_cycles: tuple[float, ...] = ()  # when each unit finished its part
     unit_busy_cycles: tuple[float, ...] = ()  # each unit's core busy time in the kernel
+    level_fill_cycles: tuple[float, ...] = ()  # per cache level, the latency its streams paid
+    dram_fill_cycles: float = 0.0  # the DRAM latency the units' streams paid
 
     @property
     def cycles(self) -> float:
@@ -208,7 +214,8 @@ def run_timing(
     timings: list[KernelTiming] = []
     drain_end = [0.0]
 
-    def fetch(kernel: str, unit: int, work: UnitWork, buffers, ready):
+    def fetch(kernel: str, unit: int, work: UnitWork, buffers, ready, fills: list):
+        streaming = False  # the unit's reads are in flight: the latency is behind them
         for index, replay in enumerate(work):
             yield buffers.get(1)
             cost = replay()
@@ -218,22 +225,34 @@ def run_timing(
                 dram.post(unit, cost.dram_write_bytes, channel.unit_cap_bytes_per_cycle)
             if cost.dram_read_bytes:
                 start = env.now
-                yield env.timeout(channel.latency_cycles)
+                if not streaming:
+                    yield env.timeout(channel.latency_cycles)
+                    fills[0] += channel.latency_cycles
+                    streaming = True
                 yield dram.transfer(cost.dram_read_bytes, channel.unit_cap_bytes_per_cycle)
                 spans.append(Span(f"dram {unit}", kernel, index, start, env.now, cost))
             arrived.succeed()
         yield ready.put(None)
 
-    def core(kernel: str, unit: int, buffers, ready, ends: list, busy: list):
+    def core(kernel: str, unit: int, buffers, ready, ends: list, busy: list, fills: list):
+        first = True
         while True:
             item = yield ready.get()
             if item is None:
                 ends[unit] = env.now
                 return
             index, cost, arrived = item
-            if cost.core_cycles > 0:
+            cycles = cost.core_cycles
+            if first:  # the stream's first lines from each level
+                cycles = cost.first_core_cycles
+                latencies = cost.level_latency_cycles
+                fills.extend([0.0] * (1 + len(latencies) - len(fills)))
+                for depth, latency in enumerate(latencies):
+                    fills[1 + depth] += latency
+                first = False
+            if cycles > 0:
                 start = env.now
-                yield env.timeout(cost.core_cycles)
+                yield env.timeout(cycles)
                 busy[unit] += env.now - start
                 spans.append(Span(unit_names[unit], kernel, index, start, env.now, cost))
             yield arrived
@@ -246,15 +265,20 @@ def run_timing(
                 yield env.timeout(work.overhead_cycles)
             n = len(work.units)
             ends, busy = [start] * n, [0.0] * n
+            fills = [0.0]  # DRAM, then each cache level its streams used
             cores = []
             for unit, unit_work in enumerate(work.units):
                 buffers = simpy.Container(env, capacity=prefetch_tiles + 1, init=prefetch_tiles + 1)
                 ready = simpy.Store(env)
-                env.process(fetch(work.name, unit, unit_work, buffers, ready))
-                cores.append(env.process(core(work.name, unit, buffers, ready, ends, busy)))
+                env.process(fetch(work.name, unit, unit_work, buffers, ready, fills))
+                cores.append(env.process(core(work.name, unit, buffers, ready, ends, busy, fills)))
             yield env.all_of(cores)
             relative = tuple(end - start for end in ends)
-            timings.append(KernelTiming(work.name, start, env.now, relative, tuple(busy)))
+            timings.append(
+                KernelTiming(
+                    work.name, start, env.now, relative, tuple(busy), tuple(fills[1:]), fills[0]
+                )
+            )
             if progress is not None:
                 progress()
         yield dram.drained()

@@ -10,8 +10,9 @@ law allows 640 B/cycle, so peak bandwidth binds).
 
 - cache: A and B miss (cold), C misses and, being written, is fetched first (write-allocate):
   3 misses, 192 B read from DRAM; C is now dirty.
-- tile cost: compute 16 / 2 = 8 cycles; L1 port 1 + 12 x 4 B / 4 B/cycle = 13 cycles; so the
-  core is busy 13 cycles. DRAM: 10 + 192 / 8 = 34 cycles.
+- tile cost: compute 16 / 2 = 8 cycles; L1 port 12 x 4 B / 4 B/cycle = 12 cycles, and the
+  tile starts the stream, so it waits 1 cycle of L1 latency too: the core is busy 13 cycles.
+  DRAM: 192 / 8 = 24 cycles, after the stream's 10 cycles of latency: 34 cycles.
 - timeline: the tile's reads and its compute start together (its lines stream in while the
   core works): DRAM [0, 34), the core [0, 13); the tile, and the run, end at 34.
 - write-back: C's dirty line, 64 B, counted after the run (not timed: docs/engine.md).
@@ -48,9 +49,10 @@ def test_tiny_gemm_cycles_and_event_log_by_hand():
     device = DeviceCaches(hw)
     stats = device.run(0, tile.line_addresses, tile.is_write)
     cost = tile_cost(tile, stats, hw, Precision.FP32, "matmul", ComputeClass.GEMM)
-    assert (cost.compute_cycles, cost.level_cycles, cost.core_cycles) == (8, (13,), 13)
+    assert (cost.compute_cycles, cost.level_cycles, cost.core_cycles) == (8, (12,), 12)
+    assert (cost.level_latency_cycles, cost.first_core_cycles) == ((1,), 13)  # a stream's start
     assert (cost.dram_read_bytes, cost.dram_write_bytes) == (192, 0)
-    assert cost.dram_cycles == pytest.approx(34)
+    assert cost.dram_cycles == pytest.approx(24)  # 192 B at 8 B/cycle; the latency is timing's
     level = stats.levels[0]
     assert (level.accesses, level.hits, level.misses) == (3, 0, 3)
 

@@ -108,10 +108,27 @@ def test_a_units_cap_leaves_bandwidth_to_the_other():
     assert alone.cycles == 7.5
 
 
-def test_latency_comes_once_per_tile_before_its_bytes():
+def test_latency_comes_once_per_stream_before_its_first_bytes():
+    # a unit's reads in a kernel are one pipelined stream: 4 cycles of latency before tile 0's
+    # bytes, none before tile 1's; the next kernel starts a new stream and waits again
     channel = Channel(4.0, 1.0, 1.0)
-    timing = run([work("k", [cost(1, 6)])], channel=channel)
-    assert log(timing) == [("dram 0", 0, 0, 10), ("core 0", 0, 0, 1)]
+    timing = run([work("a", [cost(1, 6), cost(1, 6)]), work("b", [cost(1, 6)])], channel=channel)
+    assert log(timing) == [
+        ("dram 0", 0, 0, 10),
+        ("core 0", 0, 0, 1),
+        ("dram 0", 1, 10, 16),
+        ("core 0", 1, 10, 11),
+        ("dram 0", 0, 16, 26),
+        ("core 0", 0, 16, 17),
+    ]
+    assert [k.dram_fill_cycles for k in timing.kernels] == [4, 4]
+
+
+def test_a_streams_first_tile_waits_for_each_levels_latency():
+    first = TileCost(0, 2.0, (3.0, 1.0), 0, 0, 0, 0, (), (5.0, 9.0))
+    timing = run([work("k", [first, first])])
+    assert [(s.start_cycles, s.end_cycles) for s in timing.spans] == [(0, 10), (10, 13)]
+    assert timing.kernels[0].level_fill_cycles == (5, 9)
 
 
 def test_a_unit_without_tiles_finishes_at_once():

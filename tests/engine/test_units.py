@@ -84,23 +84,25 @@ def test_macs_flops_and_compulsory_bytes_do_not_depend_on_the_units(workload):
 @pytest.mark.parametrize("workload", SMALL)
 def test_one_unit_is_the_serial_single_core_model(workload):
     """One unit: the caches see the kernels' tiles in program order through one hierarchy,
-    and each tile takes the longer of its core cycles and its reads (no prefetch)."""
+    and each tile takes the longer of its core cycles and its reads (no prefetch), latencies
+    paid once per kernel."""
     hw = load_hardware("pi3").with_units(1).with_share(128 * KIB)
     schedule = preset_schedule("fused", load_workload(workload), Precision.FP32, hw)
     result = simulate(schedule, hw)
     hierarchy = make_hierarchy(hw.caches)
     channel = dram_channel(hw)
     for kernel, simulated in zip(schedule.kernels, result.kernels):
-        cycles, read, written = 0.0, 0, 0
-        for tile in kernel_tiles(kernel, schedule, hw):
+        cycles, read, written, streaming = 0.0, 0, 0, False
+        for index, tile in enumerate(kernel_tiles(kernel, schedule, hw)):
             stats = hierarchy.run(tile.line_addresses, tile.is_write, tile.sizes_bytes)
             cls = compute_class(kernel, hw, Precision.FP32)
             cost = tile_cost(tile, stats, hw, Precision.FP32, kernel.main_op.kind.value, cls)
             reads = cost.dram_read_bytes
-            fetch = (
-                channel.latency_cycles + reads / channel.unit_cap_bytes_per_cycle if reads else 0
-            )
-            cycles += max(cost.core_cycles, fetch)
+            fetch = reads / channel.unit_cap_bytes_per_cycle
+            if reads and not streaming:  # the stream's first reads wait for the latency
+                fetch, streaming = fetch + channel.latency_cycles, True
+            core = cost.first_core_cycles if index == 0 else cost.core_cycles
+            cycles += max(core, fetch)
             read, written = read + reads, written + cost.dram_write_bytes
         assert (simulated.dram_read_bytes, simulated.dram_write_bytes) == (read, written)
         assert simulated.cycles == pytest.approx(cycles, rel=1e-9), kernel.name
