@@ -17,6 +17,7 @@ from collections.abc import Iterator
 import numpy as np
 from attrs import define, field
 
+from sim.trace.lines import expand_lines, merge_repeats
 from sim.trace.model import Tile
 
 MAX_TILE_LINES = 4096  # line accesses per tile: fine enough for the engine to overlap tiles
@@ -51,11 +52,13 @@ def join(parts) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """
     fulls = [np.broadcast_shapes(np.shape(s), np.shape(n), np.shape(w)) for s, n, w in parts]
     lead = np.broadcast_shapes(*(f[:-1] for f in fulls))
-    joined = []
-    for column in range(3):
-        arrays = [np.broadcast_to(part[column], lead + f[-1:]) for part, f in zip(parts, fulls)]
-        joined.append(np.concatenate(arrays, axis=-1))
-    return joined[0], joined[1], joined[2].astype(np.bool_)
+    edges = np.cumsum([0] + [f[-1] for f in fulls]).tolist()
+    shape = (*lead, edges[-1])
+    starts, lengths = np.empty(shape, np.int64), np.empty(shape, np.int64)
+    writes = np.empty(shape, np.bool_)
+    for (s, n, w), lo, hi in zip(parts, edges, edges[1:]):
+        starts[..., lo:hi], lengths[..., lo:hi], writes[..., lo:hi] = s, n, w
+    return starts, lengths, writes
 
 
 def nest(parts, outer_axes: int):
@@ -94,26 +97,8 @@ def concat(parts: list[Ranges]) -> Ranges:
 def expand(ranges: Ranges, line_bytes: int, vector_bytes: int):
     """(keys, accesses, touched): for each line a range touches, in order, key = 2 x line
     index + is_write, the accesses the range makes to that line and the bytes it touches."""
-    starts, lengths, writes = ranges.starts, ranges.lengths, ranges.writes
-    if lengths.size and lengths.min() <= 0:
-        used = lengths > 0
-        starts, lengths, writes = starts[used], lengths[used], writes[used]
     shift = line_bytes.bit_length() - 1
-    ends = starts + lengths
-    first = starts >> shift
-    keys = (first << 1) | writes
-    count = ((ends - 1) >> shift) - first + 1
-    if not count.size or count.max() == 1:
-        return keys, (lengths + vector_bytes - 1) // vector_bytes, lengths
-    total = int(count.sum())
-    offsets = np.cumsum(count) - count
-    keys = np.repeat(keys - 2 * offsets, count) + 2 * np.arange(total, dtype=np.int64)
-    touched = np.full(total, line_bytes, dtype=np.int64)
-    last = offsets + count - 1
-    touched[last] = ends - ((ends - 1) >> shift << shift)
-    touched[offsets] = np.minimum(ends, (first + 1) << shift) - starts
-    accesses = (touched + vector_bytes - 1) // vector_bytes
-    return keys, accesses, touched
+    return expand_lines(ranges.starts, ranges.lengths, ranges.writes, shift, vector_bytes)
 
 
 class TileBuilder:
@@ -166,22 +151,15 @@ class TileBuilder:
     def _tile(self) -> Tile:
         keys = np.concatenate(self._keys) if self._keys else np.empty(0, np.int64)
         touched = np.concatenate(self._touched) if self._touched else np.empty(0, np.int64)
-        if keys.size > 1:
-            keep = np.empty(keys.size, dtype=np.bool_)
-            keep[0] = True
-            np.not_equal(keys[1:], keys[:-1], out=keep[1:])
-            touched = np.add.reduceat(touched, np.flatnonzero(keep))
-            keys = keys[keep]
         shift = self.line_bytes.bit_length() - 1
-        is_write = (keys & 1).astype(np.bool_)
-        whole = is_write & (touched >= self.line_bytes)
+        addresses, is_write, sizes = merge_repeats(keys, touched, shift)
         tile = Tile(
             flops=self._flops,
-            line_addresses=((keys >> 1) << shift).view(np.uint64),
+            line_addresses=addresses,
             is_write=is_write,
-            collapsed_accesses=self._accesses - int(keys.size),
+            collapsed_accesses=self._accesses - int(addresses.size),
             spill_accesses=self._spills,
-            sizes_bytes=np.where(whole, self.line_bytes, 1),
+            sizes_bytes=sizes,
         )
         self._reset()
         return tile
