@@ -28,7 +28,7 @@ ranges = st.lists(
 
 
 @given(pieces=st.lists(ranges, min_size=1, max_size=4), max_lines=st.integers(1, 50))
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)  # the first example loads the numba loops
 def test_tiles_equal_the_reference_stream(pieces, max_lines):
     builder = TileBuilder(LINE, VECTOR, max_lines)
     tiles = []
