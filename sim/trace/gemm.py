@@ -258,7 +258,7 @@ def _micro_kernels(ctx, gemm: Gemm, blk: Blocking, block, a_base, b_panel) -> It
         jf, nr_j = j_first[j0 : j0 + step, None, None], nr_e[j0 : j0 + step, None, None]
         b_k = (b_panel if packs else b_base + jf * k_cur * es) + k0 * nr_j * es
         ab = interleave(a_k, b_k)
-        ab_len = interleave(np.broadcast_to(k_len * mr_i * es, a_k.shape), k_len * nr_j * es)
+        ab_len = interleave(k_len * mr_i * es, k_len * nr_j * es)
         if gemm.c.tiles:
             c_start = gemm.c.address + (rows[..., :1] * gemm.c.row_stride + (jc + jf) * mr_i) * es
             c_len = mr_i * nr_j * es

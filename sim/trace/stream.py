@@ -43,6 +43,24 @@ class Ranges:
     spill_accesses: int = 0
 
 
+def _shape(value) -> tuple[int, ...]:
+    if isinstance(value, np.ndarray):
+        return value.shape
+    return () if isinstance(value, bool | int) else np.shape(value)
+
+
+def _broadcast(shapes) -> tuple[int, ...]:
+    """np.broadcast_shapes without its temporary arrays (it dominated small steps)."""
+    out = [1] * max(map(len, shapes), default=0)
+    for shape in shapes:
+        for axis, size in enumerate(shape, len(out) - len(shape)):
+            if size != 1 and out[axis] != size:
+                if out[axis] != 1:
+                    raise ValueError(f"shapes {shapes} do not broadcast together")
+                out[axis] = size
+    return tuple(out)
+
+
 def join(parts) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Parts `(starts, lengths, is_write)`, arrays whose last axis lists slots, side by side.
 
@@ -50,14 +68,16 @@ def join(parts) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     slots are the parts' last axes one after the other. Returns (starts, lengths, writes) of
     shape leading axes + (slots,).
     """
-    fulls = [np.broadcast_shapes(np.shape(s), np.shape(n), np.shape(w)) for s, n, w in parts]
-    lead = np.broadcast_shapes(*(f[:-1] for f in fulls))
-    edges = np.cumsum([0] + [f[-1] for f in fulls]).tolist()
-    shape = (*lead, edges[-1])
+    fulls = [_broadcast([_shape(s), _shape(n), _shape(w)]) for s, n, w in parts]
+    lead = _broadcast([f[:-1] for f in fulls])
+    shape = (*lead, sum(f[-1] for f in fulls))
     starts, lengths = np.empty(shape, np.int64), np.empty(shape, np.int64)
     writes = np.empty(shape, np.bool_)
-    for (s, n, w), lo, hi in zip(parts, edges, edges[1:]):
+    lo = 0
+    for (s, n, w), full in zip(parts, fulls):
+        hi = lo + full[-1]
         starts[..., lo:hi], lengths[..., lo:hi], writes[..., lo:hi] = s, n, w
+        lo = hi
     return starts, lengths, writes
 
 
@@ -78,9 +98,14 @@ def slots(flops: int, columns, spill_accesses: int = 0) -> Ranges:
 
 
 def interleave(*arrays) -> np.ndarray:
-    """Arrays broadcast together and merged along the last axis: a0[0], a1[0], a0[1], ..."""
-    stacked = np.stack(np.broadcast_arrays(*arrays), axis=-1)
-    return stacked.reshape(*stacked.shape[:-2], -1)
+    """Arrays of addresses or lengths broadcast together and merged along the last axis:
+    a0[0], a1[0], a0[1], ..."""
+    shape = _broadcast([_shape(a) for a in arrays])
+    count = len(arrays)
+    out = np.empty((*shape[:-1], count * shape[-1]), np.int64)
+    for i, a in enumerate(arrays):
+        out[..., i::count] = a
+    return out
 
 
 def concat(parts: list[Ranges]) -> Ranges:
