@@ -12,16 +12,17 @@ from numba import njit
 
 @njit(cache=True, nogil=True)
 def expand_lines(starts, lengths, writes, shift, vector_bytes):
-    """(keys, accesses, touched): for each line a range of positive length touches, in
-    order, its key, the register-wide accesses the range makes to it (an access never
-    crosses a line) and the bytes it touches."""
+    """(keys, touched, done): for each line a range of positive length touches, in order,
+    its key and the bytes the range touches in it; done[i] counts the register-wide accesses
+    (an access never crosses a line) to lines before the i-th, done[-1] all of them."""
     total = 0
     for i in range(starts.size):
         if lengths[i] > 0:
             total += ((starts[i] + lengths[i] - 1) >> shift) - (starts[i] >> shift) + 1
     keys = np.empty(total, np.int64)
-    accesses = np.empty(total, np.int64)
     touched = np.empty(total, np.int64)
+    done = np.empty(total + 1, np.int64)
+    done[0] = 0
     out = 0
     for i in range(starts.size):
         start, end = starts[i], starts[i] + lengths[i]
@@ -31,10 +32,10 @@ def expand_lines(starts, lengths, writes, shift, vector_bytes):
         for line in range(start >> shift, ((end - 1) >> shift) + 1):
             size = min(end, (line + 1) << shift) - max(start, line << shift)
             keys[out] = (line << 1) | write
-            accesses[out] = (size + vector_bytes - 1) // vector_bytes
             touched[out] = size
+            done[out + 1] = done[out] + (size + vector_bytes - 1) // vector_bytes
             out += 1
-    return keys, accesses, touched
+    return keys, touched, done
 
 
 @njit(cache=True, nogil=True)

@@ -120,8 +120,9 @@ def concat(parts: list[Ranges]) -> Ranges:
 
 
 def expand(ranges: Ranges, line_bytes: int, vector_bytes: int):
-    """(keys, accesses, touched): for each line a range touches, in order, key = 2 x line
-    index + is_write, the accesses the range makes to that line and the bytes it touches."""
+    """(keys, touched, done): for each line a range touches, in order, key = 2 x line
+    index + is_write and the bytes the range touches in it; done[i] = the accesses to the
+    lines before the i-th (lines.py)."""
     shift = line_bytes.bit_length() - 1
     return expand_lines(ranges.starts, ranges.lengths, ranges.writes, shift, vector_bytes)
 
@@ -144,20 +145,20 @@ class TileBuilder:
         self._pending = 0
 
     def add(self, ranges: Ranges) -> Iterator[Tile]:
-        keys, accesses, touched = expand(ranges, self.line_bytes, self.vector_bytes)
+        keys, touched, done = expand(ranges, self.line_bytes, self.vector_bytes)
         total = keys.size
         if self._pending and self._pending + total > self.max_lines:
             yield self._tile()
         if total <= self.max_lines:
-            self._append(ranges.flops, keys, touched, int(accesses.sum()), ranges.spill_accesses)
+            self._append(ranges.flops, keys, touched, int(done[-1]), ranges.spill_accesses)
             return
         # a piece longer than a tile: cut it, sharing its flops and spills by line count
         cuts = list(range(0, total, self.max_lines)) + [total]
         for begin, end in itertools.pairwise(cuts):
             flops = ranges.flops * end // total - ranges.flops * begin // total
             spills = ranges.spill_accesses * end // total - ranges.spill_accesses * begin // total
-            part = slice(begin, end)
-            self._append(flops, keys[part], touched[part], int(accesses[part].sum()), spills)
+            accesses = int(done[end] - done[begin])
+            self._append(flops, keys[begin:end], touched[begin:end], accesses, spills)
             if end < total:
                 yield self._tile()
 
@@ -174,8 +175,7 @@ class TileBuilder:
         self._pending += keys.size
 
     def _tile(self) -> Tile:
-        keys = np.concatenate(self._keys) if self._keys else np.empty(0, np.int64)
-        touched = np.concatenate(self._touched) if self._touched else np.empty(0, np.int64)
+        keys, touched = _joined(self._keys), _joined(self._touched)
         shift = self.line_bytes.bit_length() - 1
         addresses, is_write, sizes = merge_repeats(keys, touched, shift)
         tile = Tile(
@@ -188,3 +188,9 @@ class TileBuilder:
         )
         self._reset()
         return tile
+
+
+def _joined(arrays: list[np.ndarray]) -> np.ndarray:
+    if len(arrays) == 1:
+        return arrays[0]
+    return np.concatenate(arrays) if arrays else np.empty(0, np.int64)
