@@ -12,6 +12,7 @@ counted in `collapsed_accesses`: those accesses hit the line the previous access
 """
 
 import itertools
+import math
 from collections.abc import Iterator
 
 import numpy as np
@@ -61,29 +62,67 @@ def _broadcast(shapes) -> tuple[int, ...]:
     return tuple(out)
 
 
+@define(frozen=True)
+class Nested:
+    """`join(parts)` as one part whose slots are all its inner steps, in order (`nest`):
+    its leading `shape[:-1]` axes are the outer loops, `inner` the rest of the inner join's
+    shape. It is filled straight into the arrays of the join it is a part of."""
+
+    parts: list
+    fulls: list  # each inner part's shape
+    shape: tuple[int, ...]
+    inner: tuple[int, ...]
+
+
+def _full(part) -> tuple[int, ...]:
+    if isinstance(part, Nested):
+        return part.shape
+    s, n, w = part
+    return _broadcast([_shape(s), _shape(n), _shape(w)])
+
+
+def _layout(parts) -> tuple[tuple[int, ...], list[tuple[int, ...]]]:
+    """(leading axes, each part's shape) of parts side by side."""
+    fulls = [_full(part) for part in parts]
+    return _broadcast([f[:-1] for f in fulls]), fulls
+
+
+def _fill(columns, parts, fulls) -> None:
+    """Write the parts side by side along the last axis of `columns` (starts, lengths,
+    writes), broadcasting each over the leading axes."""
+    lo = 0
+    for part, full in zip(parts, fulls):
+        hi = lo + full[-1]
+        views = [column[..., lo:hi] for column in columns]
+        if isinstance(part, Nested):  # splitting the last axis: reshape gives a view
+            shape = (*views[0].shape[:-1], *part.inner)
+            _fill([view.reshape(shape) for view in views], part.parts, part.fulls)
+        else:
+            for view, value in zip(views, part):
+                view[...] = value
+        lo = hi
+
+
 def join(parts) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Parts `(starts, lengths, is_write)`, arrays whose last axis lists slots, side by side.
+    """Parts `(starts, lengths, is_write)` or `Nested`, arrays whose last axis lists slots,
+    side by side.
 
     The leading axes of all parts broadcast together (the loop indices of a step); a step's
     slots are the parts' last axes one after the other. Returns (starts, lengths, writes) of
     shape leading axes + (slots,).
     """
-    fulls = [_broadcast([_shape(s), _shape(n), _shape(w)]) for s, n, w in parts]
-    lead = _broadcast([f[:-1] for f in fulls])
+    lead, fulls = _layout(parts)
     shape = (*lead, sum(f[-1] for f in fulls))
-    starts, lengths = np.empty(shape, np.int64), np.empty(shape, np.int64)
-    writes = np.empty(shape, np.bool_)
-    lo = 0
-    for (s, n, w), full in zip(parts, fulls):
-        hi = lo + full[-1]
-        starts[..., lo:hi], lengths[..., lo:hi], writes[..., lo:hi] = s, n, w
-        lo = hi
-    return starts, lengths, writes
+    columns = (np.empty(shape, np.int64), np.empty(shape, np.int64), np.empty(shape, np.bool_))
+    _fill(columns, parts, fulls)
+    return columns
 
 
-def nest(parts, outer_axes: int):
+def nest(parts, outer_axes: int) -> Nested:
     """`join(parts)` as one part whose slots are all its inner steps, in order."""
-    return tuple(a.reshape(*a.shape[:outer_axes], -1) for a in join(parts))
+    lead, fulls = _layout(parts)
+    inner = (*lead[outer_axes:], sum(f[-1] for f in fulls))
+    return Nested(parts, fulls, (*lead[:outer_axes], math.prod(inner)), inner)
 
 
 def steps(flops: int, parts, spill_accesses: int = 0) -> Ranges:
