@@ -39,6 +39,7 @@ from attrs import define
 from sim.schedule.naive import align
 from sim.trace.blocking import Blocking, Sources, gemm_blocking
 from sim.trace.context import Context, share_of
+from sim.trace.im2col import im2col_spans
 from sim.trace.stream import PIECE_RANGES, Ranges, interleave, nest, slots, steps
 
 
@@ -214,21 +215,11 @@ def _pack_b(ctx: Context, b, pc: int, k_cur: int, cols, widths, dst: int):
 
 def _im2col_reads(ctx: Context, b: Im2col, k, cols, widths):
     """Reads of the input spans B[k][cols..cols+width] covers, k counting channel groups:
-    axes (panel, k, output row)."""
-    es, lanes = ctx.element_bytes, b.pack
-    (kh, kw), (sh, sw), (dh, dw), (pt, pl) = b.kernel, b.stride, b.dilation, b.pads
-    rows_spanned = (int(widths.max()) - 1) // b.wo + 2
-    oy = cols // b.wo + np.arange(rows_spanned)  # (panel, 1, row)
-    lo = np.maximum(cols, oy * b.wo) - oy * b.wo
-    hi = np.minimum(cols + widths, (oy + 1) * b.wo) - oy * b.wo - 1
-    channel, ky, kx = k // (kh * kw) * lanes, k // kw % kh, k % kw
-    iy = oy * sh + ky * dh - pt
-    ox_lo = np.maximum(lo, -(-(pl - kx * dw) // sw))
-    ox_hi = np.minimum(hi, (b.w - 1 + pl - kx * dw) // sw)
-    pixel = iy * b.w + ox_lo * sw + kx * dw - pl
-    start = b.address + (channel * b.h * b.w + pixel * lanes) * es
-    valid = (iy >= 0) & (iy < b.h) & (ox_hi >= ox_lo)
-    return start, np.where(valid, ((ox_hi - ox_lo) * sw + 1) * lanes * es, 0), False
+    axes (panel, k, output row) (im2col.py)."""
+    geometry = (b.address, b.h, b.w, b.wo, *b.kernel, *b.stride, *b.dilation, *b.pads)
+    geometry += (b.pack, ctx.element_bytes)
+    starts, lengths = im2col_spans(cols.ravel(), widths.ravel(), k.ravel(), geometry)
+    return starts, lengths, False
 
 
 def _micro_kernels(ctx, gemm: Gemm, blk: Blocking, block, a_base, b_panel) -> Iterator[Ranges]:
