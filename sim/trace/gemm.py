@@ -40,7 +40,7 @@ from sim.schedule.naive import align
 from sim.trace.blocking import Blocking, Sources, gemm_blocking
 from sim.trace.context import Context, share_of
 from sim.trace.im2col import im2col_spans
-from sim.trace.stream import PIECE_RANGES, Ranges, interleave, nest, slots, steps
+from sim.trace.stream import PIECE_RANGES, Ranges, nest, slots, steps
 
 
 @define(frozen=True)
@@ -248,8 +248,8 @@ def _micro_kernels(ctx, gemm: Gemm, blk: Blocking, block, a_base, b_panel) -> It
     for j0 in range(0, j_first.size, step):
         jf, nr_j = j_first[j0 : j0 + step, None, None], nr_e[j0 : j0 + step, None, None]
         b_k = (b_panel if packs else b_base + jf * k_cur * es) + k0 * nr_j * es
-        ab = interleave(a_k, b_k)
-        ab_len = interleave(k_len * mr_i * es, k_len * nr_j * es)
+        a_loads = (a_k[..., None], (k_len * mr_i * es)[..., None], False)
+        b_loads = (b_k[..., None], (k_len * nr_j * es)[..., None], False)
         if gemm.c.tiles:
             c_start = gemm.c.address + (rows[..., :1] * gemm.c.row_stride + (jc + jf) * mr_i) * es
             c_len = mr_i * nr_j * es
@@ -258,7 +258,7 @@ def _micro_kernels(ctx, gemm: Gemm, blk: Blocking, block, a_base, b_panel) -> It
             c_start = gemm.c.address + (rows * gemm.c.row_stride + (jc + jf) * lanes) * es
             c_len = np.where(c_len_ir, nr_j * lanes * es, 0)
         parts = [(c_start, c_len, False)] if pc > 0 else []
-        parts.append((ab, ab_len, False))
+        parts.append(nest([a_loads, b_loads], 2))  # k group by k group: A's loads, B's
         if bias is not None:
             parts.append(_bias(bias, ic + i_first, mr_e, jc + jf[:, 0, 0], nr_j[:, 0, 0], es))
         if epilogue is not None:
@@ -282,9 +282,4 @@ def _bias(bias: Operand, rows, mr_e, cols, nr_e, es):
     else:
         start = bias.address + cols[:, None] * bias.col_stride * es
         length = nr_e[:, None] * es
-    shape = (cols.size, rows.size, 1)
-    return (
-        np.broadcast_to(start[..., None], shape),
-        np.broadcast_to(length[..., None], shape),
-        False,
-    )
+    return start[..., None], length[..., None], False  # broadcast over (jr, ir) by join

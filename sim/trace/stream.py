@@ -136,17 +136,6 @@ def slots(flops: int, columns, spill_accesses: int = 0) -> Ranges:
     return steps(flops, parts, spill_accesses)
 
 
-def interleave(*arrays) -> np.ndarray:
-    """Arrays of addresses or lengths broadcast together and merged along the last axis:
-    a0[0], a1[0], a0[1], ..."""
-    shape = _broadcast([_shape(a) for a in arrays])
-    count = len(arrays)
-    out = np.empty((*shape[:-1], count * shape[-1]), np.int64)
-    for i, a in enumerate(arrays):
-        out[..., i::count] = a
-    return out
-
-
 def concat(parts: list[Ranges]) -> Ranges:
     """Ranges of several steps, one after the other."""
     return Ranges(
