@@ -52,6 +52,9 @@ def _shape(value) -> tuple[int, ...]:
 
 def _broadcast(shapes) -> tuple[int, ...]:
     """np.broadcast_shapes without its temporary arrays (it dominated small steps)."""
+    shapes = [shape for shape in shapes if shape]  # a scalar broadcasts to any shape
+    if len(shapes) == 1:
+        return tuple(shapes[0])
     out = [1] * max(map(len, shapes), default=0)
     for shape in shapes:
         for axis, size in enumerate(shape, len(out) - len(shape)):
@@ -121,6 +124,8 @@ def join(parts) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def nest(parts, outer_axes: int) -> Nested:
     """`join(parts)` as one part whose slots are all its inner steps, in order."""
     lead, fulls = _layout(parts)
+    if len(lead) < outer_axes:
+        raise ValueError(f"steps of shape {lead} have fewer than {outer_axes} axes to keep")
     inner = (*lead[outer_axes:], sum(f[-1] for f in fulls))
     return Nested(parts, fulls, (*lead[:outer_axes], math.prod(inner)), inner)
 
