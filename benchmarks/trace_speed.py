@@ -2,8 +2,9 @@
 
 For each case: the schedule `python -m sim run` would simulate, every unit's part of every
 kernel traced with the tile size the engine asks for (nothing replayed through caches), best
-of --repeat wall seconds, the tile count and a SHA-256 of every tile's fields in order. Two
-versions of the generators that print the same digest produce the same tiles.
+of --repeat CPU seconds (steadier than wall time on a shared machine), the tile count and a
+SHA-256 of every tile's fields in order. Two versions of the generators that print the same
+digest produce the same tiles.
 
     python benchmarks/trace_speed.py [--repeat 3] [--profile OUT.prof] [case ...]
 
