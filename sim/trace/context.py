@@ -18,6 +18,8 @@ kernel reuses for packed panels, column buffers and transform buffers, as a runt
 one scratch allocation kernel after kernel.
 """
 
+import functools
+
 from attrs import define
 
 from sim.graph.model import CONV_KINDS, Op, OpKind, Tensor
@@ -85,6 +87,37 @@ def share_of(count: int, grain: int, index: int, parts: int) -> tuple[int, int]:
     return min(lo, count), min(hi, count)
 
 
+@define(frozen=True, eq=False)
+class _Same:
+    """Objects compared by identity: a cache key for frozen values too big to hash."""
+
+    objects: tuple
+
+    def __eq__(self, other) -> bool:
+        return all(a is b for a, b in zip(self.objects, other.objects, strict=True))
+
+    def __hash__(self) -> int:
+        return hash(tuple(map(id, self.objects)))
+
+
+@functools.lru_cache(maxsize=4)
+def _workspace(key: _Same) -> tuple[dict[str, int], int]:
+    """({kernel name: its own pre-transformed weights}, scratch address) of a schedule on a
+    device with `allowed` algorithms (module docstring); every kernel asks, unit by unit."""
+    schedule, hw, allowed = key.objects
+    precision = schedule.precision
+    cursor = schedule.workspace_address
+    persistent = {}
+    for kernel in schedule.kernels:
+        persistent[kernel.name] = cursor
+        algorithm = _winograd(kernel, hw, precision, allowed)
+        if algorithm is not None:
+            elements = winograd_weights_elements(kernel.main_op, algorithm)
+            cursor = align(cursor + elements * precision.bytes)
+        cursor += sparse_weights_bytes(kernel, precision)
+    return persistent, cursor
+
+
 @define(frozen=True)
 class Context:
     """One kernel (or one part of it) on one device: element, vector and line sizes, its
@@ -117,17 +150,7 @@ class Context:
         packs: bool | None = None,
     ) -> "Context":
         """`packs`: None for the runtime's own layout, else whether to pack."""
-        precision = schedule.precision
-        cursor = schedule.workspace_address
-        mine = cursor
-        for other in schedule.kernels:
-            if other.name == kernel.name:
-                mine = cursor
-            algorithm = _winograd(other, hw, precision, allowed)
-            if algorithm is not None:
-                elements = winograd_weights_elements(other.main_op, algorithm)
-                cursor = align(cursor + elements * precision.bytes)
-            cursor += sparse_weights_bytes(other, precision)
+        persistent, scratch = _workspace(_Same((schedule, hw, allowed)))
         alias = aliases(kernel)
 
         def buffer(tensor: Tensor) -> Buffer:
@@ -137,9 +160,9 @@ class Context:
             kernel,
             schedule,
             hw,
-            algorithm=resolved_algorithm(kernel, hw, precision, allowed),
-            persistent_address=mine,
-            scratch_address=cursor,
+            algorithm=resolved_algorithm(kernel, hw, schedule.precision, allowed),
+            persistent_address=persistent.get(kernel.name, schedule.workspace_address),
+            scratch_address=scratch,
             aliases=alias,
             epilogue=epilogue_of(kernel, buffer),
             part=part,

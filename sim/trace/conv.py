@@ -35,7 +35,7 @@ from sim.trace.blocking import Sources, gemm_blocking
 from sim.trace.context import Context
 from sim.trace.fused import gate
 from sim.trace.gemm import Gemm, Im2col, Operand, gemm_ranges
-from sim.trace.stream import PIECE_RANGES, Ranges, interleave, steps
+from sim.trace.stream import PIECE_RANGES, Ranges, nest, steps
 
 
 def is_plain_pointwise(op: Op) -> bool:
@@ -203,10 +203,10 @@ def _direct_block(op, ctx, s: _Shape, blk, where, block) -> Iterator[Ranges]:
         x_len = np.where(valid, (col_hi - col_lo + 1) * es, 0)
         out = y + (out_channel * s.ho * s.wo + (oy * s.wo + ox0) * pack) * es
         out_len = np.broadcast_to(np.where(lane < mr_e, nr_e * pack * es, 0), out.shape)
-        operands = interleave(w_start, x_start)
-        lengths = interleave(mr_e * s.kw * es, x_len)
+        weights = (w_start[..., None], (mr_e * s.kw * es)[..., None], False)
+        inputs = (x_start[..., None], x_len[..., None], False)
         parts = [] if first else [(out, out_len, False)]
-        parts += [*head, (operands, lengths, False)]
+        parts += [*head, nest([weights, inputs], 3)]  # (ic, ky) by (ic, ky): weights, input
         if epilogue is not None:
             parts += epilogue.operand_reads(out, out_len)
         parts.append((out, out_len, True))

@@ -39,7 +39,8 @@ from attrs import define
 from sim.schedule.naive import align
 from sim.trace.blocking import Blocking, Sources, gemm_blocking
 from sim.trace.context import Context, share_of
-from sim.trace.stream import PIECE_RANGES, Ranges, interleave, nest, slots, steps
+from sim.trace.im2col import im2col_spans
+from sim.trace.stream import PIECE_RANGES, Ranges, nest, slots, steps
 
 
 @define(frozen=True)
@@ -214,21 +215,11 @@ def _pack_b(ctx: Context, b, pc: int, k_cur: int, cols, widths, dst: int):
 
 def _im2col_reads(ctx: Context, b: Im2col, k, cols, widths):
     """Reads of the input spans B[k][cols..cols+width] covers, k counting channel groups:
-    axes (panel, k, output row)."""
-    es, lanes = ctx.element_bytes, b.pack
-    (kh, kw), (sh, sw), (dh, dw), (pt, pl) = b.kernel, b.stride, b.dilation, b.pads
-    rows_spanned = (int(widths.max()) - 1) // b.wo + 2
-    oy = cols // b.wo + np.arange(rows_spanned)  # (panel, 1, row)
-    lo = np.maximum(cols, oy * b.wo) - oy * b.wo
-    hi = np.minimum(cols + widths, (oy + 1) * b.wo) - oy * b.wo - 1
-    channel, ky, kx = k // (kh * kw) * lanes, k // kw % kh, k % kw
-    iy = oy * sh + ky * dh - pt
-    ox_lo = np.maximum(lo, -(-(pl - kx * dw) // sw))
-    ox_hi = np.minimum(hi, (b.w - 1 + pl - kx * dw) // sw)
-    pixel = iy * b.w + ox_lo * sw + kx * dw - pl
-    start = b.address + (channel * b.h * b.w + pixel * lanes) * es
-    valid = (iy >= 0) & (iy < b.h) & (ox_hi >= ox_lo)
-    return start, np.where(valid, ((ox_hi - ox_lo) * sw + 1) * lanes * es, 0), False
+    axes (panel, k, output row) (im2col.py)."""
+    geometry = (b.address, b.h, b.w, b.wo, *b.kernel, *b.stride, *b.dilation, *b.pads)
+    geometry += (b.pack, ctx.element_bytes)
+    starts, lengths = im2col_spans(cols.ravel(), widths.ravel(), k.ravel(), geometry)
+    return starts, lengths, False
 
 
 def _micro_kernels(ctx, gemm: Gemm, blk: Blocking, block, a_base, b_panel) -> Iterator[Ranges]:
@@ -257,8 +248,8 @@ def _micro_kernels(ctx, gemm: Gemm, blk: Blocking, block, a_base, b_panel) -> It
     for j0 in range(0, j_first.size, step):
         jf, nr_j = j_first[j0 : j0 + step, None, None], nr_e[j0 : j0 + step, None, None]
         b_k = (b_panel if packs else b_base + jf * k_cur * es) + k0 * nr_j * es
-        ab = interleave(a_k, b_k)
-        ab_len = interleave(np.broadcast_to(k_len * mr_i * es, a_k.shape), k_len * nr_j * es)
+        a_loads = (a_k[..., None], (k_len * mr_i * es)[..., None], False)
+        b_loads = (b_k[..., None], (k_len * nr_j * es)[..., None], False)
         if gemm.c.tiles:
             c_start = gemm.c.address + (rows[..., :1] * gemm.c.row_stride + (jc + jf) * mr_i) * es
             c_len = mr_i * nr_j * es
@@ -267,7 +258,7 @@ def _micro_kernels(ctx, gemm: Gemm, blk: Blocking, block, a_base, b_panel) -> It
             c_start = gemm.c.address + (rows * gemm.c.row_stride + (jc + jf) * lanes) * es
             c_len = np.where(c_len_ir, nr_j * lanes * es, 0)
         parts = [(c_start, c_len, False)] if pc > 0 else []
-        parts.append((ab, ab_len, False))
+        parts.append(nest([a_loads, b_loads], 2))  # k group by k group: A's loads, B's
         if bias is not None:
             parts.append(_bias(bias, ic + i_first, mr_e, jc + jf[:, 0, 0], nr_j[:, 0, 0], es))
         if epilogue is not None:
@@ -291,9 +282,4 @@ def _bias(bias: Operand, rows, mr_e, cols, nr_e, es):
     else:
         start = bias.address + cols[:, None] * bias.col_stride * es
         length = nr_e[:, None] * es
-    shape = (cols.size, rows.size, 1)
-    return (
-        np.broadcast_to(start[..., None], shape),
-        np.broadcast_to(length[..., None], shape),
-        False,
-    )
+    return start[..., None], length[..., None], False  # broadcast over (jr, ir) by join

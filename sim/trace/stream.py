@@ -12,11 +12,13 @@ counted in `collapsed_accesses`: those accesses hit the line the previous access
 """
 
 import itertools
+import math
 from collections.abc import Iterator
 
 import numpy as np
 from attrs import define, field
 
+from sim.trace.lines import expand_lines, merge_repeats
 from sim.trace.model import Tile
 
 MAX_TILE_LINES = 4096  # line accesses per tile: fine enough for the engine to overlap tiles
@@ -42,25 +44,90 @@ class Ranges:
     spill_accesses: int = 0
 
 
+def _shape(value) -> tuple[int, ...]:
+    if isinstance(value, np.ndarray):
+        return value.shape
+    return () if isinstance(value, bool | int) else np.shape(value)
+
+
+def _broadcast(shapes) -> tuple[int, ...]:
+    """np.broadcast_shapes without its temporary arrays (it dominated small steps)."""
+    shapes = [shape for shape in shapes if shape]  # a scalar broadcasts to any shape
+    if len(shapes) == 1:
+        return tuple(shapes[0])
+    out = [1] * max(map(len, shapes), default=0)
+    for shape in shapes:
+        for axis, size in enumerate(shape, len(out) - len(shape)):
+            if size != 1 and out[axis] != size:
+                if out[axis] != 1:
+                    raise ValueError(f"shapes {shapes} do not broadcast together")
+                out[axis] = size
+    return tuple(out)
+
+
+@define(frozen=True)
+class Nested:
+    """`join(parts)` as one part whose slots are all its inner steps, in order (`nest`):
+    its leading `shape[:-1]` axes are the outer loops, `inner` the rest of the inner join's
+    shape. It is filled straight into the arrays of the join it is a part of."""
+
+    parts: list
+    fulls: list  # each inner part's shape
+    shape: tuple[int, ...]
+    inner: tuple[int, ...]
+
+
+def _full(part) -> tuple[int, ...]:
+    if isinstance(part, Nested):
+        return part.shape
+    s, n, w = part
+    return _broadcast([_shape(s), _shape(n), _shape(w)])
+
+
+def _layout(parts) -> tuple[tuple[int, ...], list[tuple[int, ...]]]:
+    """(leading axes, each part's shape) of parts side by side."""
+    fulls = [_full(part) for part in parts]
+    return _broadcast([f[:-1] for f in fulls]), fulls
+
+
+def _fill(columns, parts, fulls) -> None:
+    """Write the parts side by side along the last axis of `columns` (starts, lengths,
+    writes), broadcasting each over the leading axes."""
+    lo = 0
+    for part, full in zip(parts, fulls):
+        hi = lo + full[-1]
+        views = [column[..., lo:hi] for column in columns]
+        if isinstance(part, Nested):  # splitting the last axis: reshape gives a view
+            shape = (*views[0].shape[:-1], *part.inner)
+            _fill([view.reshape(shape) for view in views], part.parts, part.fulls)
+        else:
+            for view, value in zip(views, part):
+                view[...] = value
+        lo = hi
+
+
 def join(parts) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Parts `(starts, lengths, is_write)`, arrays whose last axis lists slots, side by side.
+    """Parts `(starts, lengths, is_write)` or `Nested`, arrays whose last axis lists slots,
+    side by side.
 
     The leading axes of all parts broadcast together (the loop indices of a step); a step's
     slots are the parts' last axes one after the other. Returns (starts, lengths, writes) of
     shape leading axes + (slots,).
     """
-    fulls = [np.broadcast_shapes(np.shape(s), np.shape(n), np.shape(w)) for s, n, w in parts]
-    lead = np.broadcast_shapes(*(f[:-1] for f in fulls))
-    joined = []
-    for column in range(3):
-        arrays = [np.broadcast_to(part[column], lead + f[-1:]) for part, f in zip(parts, fulls)]
-        joined.append(np.concatenate(arrays, axis=-1))
-    return joined[0], joined[1], joined[2].astype(np.bool_)
+    lead, fulls = _layout(parts)
+    shape = (*lead, sum(f[-1] for f in fulls))
+    columns = (np.empty(shape, np.int64), np.empty(shape, np.int64), np.empty(shape, np.bool_))
+    _fill(columns, parts, fulls)
+    return columns
 
 
-def nest(parts, outer_axes: int):
+def nest(parts, outer_axes: int) -> Nested:
     """`join(parts)` as one part whose slots are all its inner steps, in order."""
-    return tuple(a.reshape(*a.shape[:outer_axes], -1) for a in join(parts))
+    lead, fulls = _layout(parts)
+    if len(lead) < outer_axes:
+        raise ValueError(f"steps of shape {lead} have fewer than {outer_axes} axes to keep")
+    inner = (*lead[outer_axes:], sum(f[-1] for f in fulls))
+    return Nested(parts, fulls, (*lead[:outer_axes], math.prod(inner)), inner)
 
 
 def steps(flops: int, parts, spill_accesses: int = 0) -> Ranges:
@@ -72,12 +139,6 @@ def slots(flops: int, columns, spill_accesses: int = 0) -> Ranges:
     """`steps` with one slot per column: columns are `(starts, lengths, is_write)`."""
     parts = [(np.expand_dims(s, -1), np.expand_dims(n, -1), w) for s, n, w in columns]
     return steps(flops, parts, spill_accesses)
-
-
-def interleave(*arrays) -> np.ndarray:
-    """Arrays broadcast together and merged along the last axis: a0[0], a1[0], a0[1], ..."""
-    stacked = np.stack(np.broadcast_arrays(*arrays), axis=-1)
-    return stacked.reshape(*stacked.shape[:-2], -1)
 
 
 def concat(parts: list[Ranges]) -> Ranges:
@@ -92,28 +153,11 @@ def concat(parts: list[Ranges]) -> Ranges:
 
 
 def expand(ranges: Ranges, line_bytes: int, vector_bytes: int):
-    """(keys, accesses, touched): for each line a range touches, in order, key = 2 x line
-    index + is_write, the accesses the range makes to that line and the bytes it touches."""
-    starts, lengths, writes = ranges.starts, ranges.lengths, ranges.writes
-    if lengths.size and lengths.min() <= 0:
-        used = lengths > 0
-        starts, lengths, writes = starts[used], lengths[used], writes[used]
+    """(keys, touched, done): for each line a range touches, in order, key = 2 x line
+    index + is_write and the bytes the range touches in it; done[i] = the accesses to the
+    lines before the i-th (lines.py)."""
     shift = line_bytes.bit_length() - 1
-    ends = starts + lengths
-    first = starts >> shift
-    keys = (first << 1) | writes
-    count = ((ends - 1) >> shift) - first + 1
-    if not count.size or count.max() == 1:
-        return keys, (lengths + vector_bytes - 1) // vector_bytes, lengths
-    total = int(count.sum())
-    offsets = np.cumsum(count) - count
-    keys = np.repeat(keys - 2 * offsets, count) + 2 * np.arange(total, dtype=np.int64)
-    touched = np.full(total, line_bytes, dtype=np.int64)
-    last = offsets + count - 1
-    touched[last] = ends - ((ends - 1) >> shift << shift)
-    touched[offsets] = np.minimum(ends, (first + 1) << shift) - starts
-    accesses = (touched + vector_bytes - 1) // vector_bytes
-    return keys, accesses, touched
+    return expand_lines(ranges.starts, ranges.lengths, ranges.writes, shift, vector_bytes)
 
 
 class TileBuilder:
@@ -134,20 +178,20 @@ class TileBuilder:
         self._pending = 0
 
     def add(self, ranges: Ranges) -> Iterator[Tile]:
-        keys, accesses, touched = expand(ranges, self.line_bytes, self.vector_bytes)
+        keys, touched, done = expand(ranges, self.line_bytes, self.vector_bytes)
         total = keys.size
         if self._pending and self._pending + total > self.max_lines:
             yield self._tile()
         if total <= self.max_lines:
-            self._append(ranges.flops, keys, touched, int(accesses.sum()), ranges.spill_accesses)
+            self._append(ranges.flops, keys, touched, int(done[-1]), ranges.spill_accesses)
             return
         # a piece longer than a tile: cut it, sharing its flops and spills by line count
         cuts = list(range(0, total, self.max_lines)) + [total]
         for begin, end in itertools.pairwise(cuts):
             flops = ranges.flops * end // total - ranges.flops * begin // total
             spills = ranges.spill_accesses * end // total - ranges.spill_accesses * begin // total
-            part = slice(begin, end)
-            self._append(flops, keys[part], touched[part], int(accesses[part].sum()), spills)
+            accesses = int(done[end] - done[begin])
+            self._append(flops, keys[begin:end], touched[begin:end], accesses, spills)
             if end < total:
                 yield self._tile()
 
@@ -164,24 +208,22 @@ class TileBuilder:
         self._pending += keys.size
 
     def _tile(self) -> Tile:
-        keys = np.concatenate(self._keys) if self._keys else np.empty(0, np.int64)
-        touched = np.concatenate(self._touched) if self._touched else np.empty(0, np.int64)
-        if keys.size > 1:
-            keep = np.empty(keys.size, dtype=np.bool_)
-            keep[0] = True
-            np.not_equal(keys[1:], keys[:-1], out=keep[1:])
-            touched = np.add.reduceat(touched, np.flatnonzero(keep))
-            keys = keys[keep]
+        keys, touched = _joined(self._keys), _joined(self._touched)
         shift = self.line_bytes.bit_length() - 1
-        is_write = (keys & 1).astype(np.bool_)
-        whole = is_write & (touched >= self.line_bytes)
+        addresses, is_write, sizes = merge_repeats(keys, touched, shift)
         tile = Tile(
             flops=self._flops,
-            line_addresses=((keys >> 1) << shift).view(np.uint64),
+            line_addresses=addresses,
             is_write=is_write,
-            collapsed_accesses=self._accesses - int(keys.size),
+            collapsed_accesses=self._accesses - int(addresses.size),
             spill_accesses=self._spills,
-            sizes_bytes=np.where(whole, self.line_bytes, 1),
+            sizes_bytes=sizes,
         )
         self._reset()
         return tile
+
+
+def _joined(arrays: list[np.ndarray]) -> np.ndarray:
+    if len(arrays) == 1:
+        return arrays[0]
+    return np.concatenate(arrays) if arrays else np.empty(0, np.int64)

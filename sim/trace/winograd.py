@@ -114,13 +114,31 @@ def winograd_ranges(op: Op, ctx: Context) -> Iterator[Ranges]:
         )
 
     geometry = (m, tiles_h, tiles_w, blocking_of(ctx, gemm(0)))
+    first, second = gemm(0), gemm(1)
+    pieces = list(gemm_ranges(ctx, first, scratch))
+    matrices = [
+        (one.address, two.address - one.address)
+        for one, two in ((first.a, second.a), (first.b, second.b), (first.c, second.c))
+    ]
+    strides = [_strides(piece, matrices) for piece in pieces]
     for image in range(n):
         x_image = x + image * c_in * h * w * es
         yield from _input_transform(ctx, op, geometry, x_image, v)
-        for xi in range(t * t):
-            yield from gemm_ranges(ctx, gemm(xi), scratch)
+        for xi in range(t * t):  # gemm(xi): gemm(0)'s ranges, each on its operand's xi-th matrix
+            for piece, stride in zip(pieces, strides):
+                starts = piece.starts + xi * stride
+                yield Ranges(piece.flops, starts, piece.lengths, piece.writes, piece.spill_accesses)
         y_image = y + image * c_out * ho * wo * es
         yield from _output_transform(ctx, op, geometry, products, y_image, bias)
+
+
+def _strides(piece: Ranges, matrices) -> np.ndarray:
+    """Bytes each range of `piece` moves from one GEMM of the batch to the next: the stride
+    of the matrix (address, stride) of U, V or M it starts in; 0 in the scratch."""
+    stride = np.zeros_like(piece.starts)
+    for address, step in matrices:
+        stride[(piece.starts >= address) & (piece.starts < address + step)] = step
+    return stride
 
 
 def _input_transform(ctx, op, geometry, x_image, v) -> Iterator[Ranges]:

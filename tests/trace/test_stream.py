@@ -4,7 +4,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.trace.stream import Ranges, TileBuilder
+from sim.trace.stream import Ranges, TileBuilder, join, nest
 
 LINE, VECTOR = 64, 16
 
@@ -28,7 +28,7 @@ ranges = st.lists(
 
 
 @given(pieces=st.lists(ranges, min_size=1, max_size=4), max_lines=st.integers(1, 50))
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)  # the first example loads the numba loops
 def test_tiles_equal_the_reference_stream(pieces, max_lines):
     builder = TileBuilder(LINE, VECTOR, max_lines)
     tiles = []
@@ -67,3 +67,52 @@ def test_an_empty_range_is_no_access():
     assert [int(a) for a in tiles[0].line_addresses] == [64]
     assert tiles[0].flops == 5 and tiles[0].collapsed_accesses == 0
     assert np.array_equal(tiles[0].is_write, [True])
+
+
+def _plain_join(parts):
+    """join as plain numpy: each part broadcast to the steps' shape, then concatenated; a
+    nested part joined first and reshaped."""
+    arrays = [
+        tuple(np.reshape(a, (*a.shape[: p[1]], -1)) for a in _plain_join(p[0]))
+        if isinstance(p[1], int)
+        else p
+        for p in parts
+    ]
+    fulls = [np.broadcast_shapes(*(np.shape(c) for c in a)) for a in arrays]
+    lead = np.broadcast_shapes(*(f[:-1] for f in fulls))
+    return [
+        np.concatenate([np.broadcast_to(a[i], lead + f[-1:]) for a, f in zip(arrays, fulls)], -1)
+        for i in range(3)
+    ]
+
+
+@st.composite
+def _parts(draw, lead, depth=0):
+    """Parts over loop axes `lead`: each axis kept or broadcast (1), leading ones dropped;
+    sometimes a nested join over `lead` plus an inner axis (its first part spans them all)."""
+    parts = []
+    for index in range(draw(st.integers(1, 3))):
+        if depth == 0 and draw(st.booleans()):
+            inner = draw(_parts((*lead, draw(st.integers(1, 3))), depth + 1))
+            parts.append((inner, len(lead)))
+            continue
+        dropped = 0 if depth and not index else draw(st.integers(0, len(lead)))
+        shape = tuple(n if draw(st.booleans()) else 1 for n in lead[dropped:])
+        shape += (draw(st.integers(1, 3)),)
+        starts = np.arange(np.prod(shape)).reshape(shape) * 7 + draw(st.integers(0, 999))
+        write = draw(st.booleans()) if draw(st.booleans()) else np.arange(shape[-1]) % 2 == 0
+        parts.append((starts, starts % 5 + 1, write))
+    return parts
+
+
+def _ours(parts):
+    return [nest(_ours(p[0]), p[1]) if isinstance(p[1], int) else p for p in parts]
+
+
+@given(data=st.data(), lead=st.lists(st.integers(1, 3), min_size=1, max_size=3))
+@settings(max_examples=200)
+def test_join_equals_broadcasting_and_concatenating(data, lead):
+    parts = data.draw(_parts(tuple(lead)))
+    for got, expected in zip(join(_ours(parts)), _plain_join(parts), strict=True):
+        assert got.shape == expected.shape
+        assert np.array_equal(got, expected)
