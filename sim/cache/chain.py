@@ -1,10 +1,11 @@
 """A trace through a chain of levels in one compiled call: the engine's path, tile by tile.
 
 `FastHierarchy` calls `run_level` once per level and drains each level's buffer from Python;
-for the many small traces of a simulated run (a tile is a few thousand line accesses) that
-Python between the calls costs as much as the kernel. `run_chain` does the same walk in
-compiled code: level by level, a full buffer drained into the next level before the level
-resumes, exactly `FastHierarchy._send`'s order, so the counts and the states are the same.
+for the many small traces of a simulated run (a tile is a few thousand line accesses) the
+Python between the calls costs nearly as much as the kernel itself. `run_chain` does the same
+walk in compiled code: level by level, a full buffer drained into the next level before the
+level resumes, exactly `FastHierarchy._send`'s order, so the counts and the states are the
+same. One specialization is compiled per number of levels (the tuples' length).
 The levels are `KernelLevel`s owned by hierarchies (a unit's own and the shared ones below):
 a `Chain` only holds their arrays, so every route through a shared level advances one state.
 """
@@ -15,6 +16,8 @@ import numpy as np
 from numba import njit
 
 from sim.cache.kernel import N_COUNTERS, STATUS_PAST_2_64, KernelLevel, run_level
+
+_STATE = ("config", "tags", "dirty", "sets", "stamps", "level_words", "counters")  # run_level's
 
 
 @njit(cache=True, nogil=True)
@@ -78,10 +81,9 @@ class Chain:
 
     def __init__(self, levels: Sequence[KernelLevel], buffers: Sequence[tuple]):
         """`buffers`: per level, its (addresses, sizes, writes) output buffers."""
-        self._arrays = tuple(
-            tuple(getattr(level, name) for level in levels)
-            for name in ("config", "tags", "dirty", "sets", "stamps", "level_words", "counters")
-        ) + tuple(tuple(buffer[k] for buffer in buffers) for k in range(3))
+        states = tuple(tuple(getattr(level, name) for level in levels) for name in _STATE)
+        self._outputs = tuple(tuple(buffer[k] for buffer in buffers) for k in range(3))
+        self._arrays = states + self._outputs
         self._counts = np.zeros((len(levels), N_COUNTERS), np.int64)
 
     def run(self, addresses, writes, sizes, uniform_size: int) -> np.ndarray:
@@ -93,6 +95,6 @@ class Chain:
             *self._arrays, addresses, sizes, uniform_size, writes, self._counts
         )
         if status == STATUS_PAST_2_64:
-            source = addresses if depth == 0 else self._arrays[7][depth - 1]
+            source = addresses if depth == 0 else self._outputs[0][depth - 1]
             raise ValueError(f"access {index} at {source[index]:#x} ends beyond 2**64")
         return self._counts
