@@ -11,6 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from sim.cache.accesses import as_accesses
+from sim.cache.chain import Chain
 from sim.cache.kernel import (
     ACCESSES,
     N_COUNTERS,
@@ -64,6 +65,15 @@ class FastHierarchy:
         """Replay a trace; its counts are in `counters` (one row per level)."""
         trace = as_accesses(addresses, is_write, sizes)
         self._send(0, trace.addresses, trace.sizes_bytes, trace.uniform_size_bytes, trace.is_write)
+
+    def chain(self) -> Chain:
+        """Its levels and every level below as one `Chain`, which replays a trace through
+        them in one compiled call and advances these levels' states and counters."""
+        states, buffers, below = list(self._states), list(self._buffers), self.below
+        while below is not None:
+            states, buffers = states + below._states, buffers + below._buffers
+            below = below.below
+        return Chain(states, buffers)
 
     @property
     def counters(self) -> np.ndarray:

@@ -14,11 +14,13 @@ import attrs
 import numpy as np
 
 from sim.cache import FastHierarchy, make_hierarchy
+from sim.cache.accesses import as_accesses
 from sim.cache.kernel import ACCESSES, READ_BYTES_OUT, WRITE_BYTES_OUT, WRITEBACKS
 from sim.cache.policies import is_user_policy
 from sim.cache.stats import HierarchyStats, LevelStats
 from sim.errors import ConfigError
 from sim.hw.model import CacheLevel, Hardware
+from sim.trace.model import Tile
 
 
 def _split(hw: Hardware) -> tuple[tuple[CacheLevel, ...], tuple[CacheLevel, ...]]:
@@ -48,22 +50,42 @@ class DeviceCaches:
             FastHierarchy(_seeded(own, unit), below=self.shared) if own else None
             for unit in range(hw.units)
         ]
+        # A unit's route down: its own levels, then the shared ones, run in one compiled call.
+        self._chains = [(h or self.shared).chain() for h in self.units] if own or shared else []
+        self._names = tuple(level.name for level in (*own, *shared))
 
     def run(self, unit: int, addresses, is_write, sizes=None) -> HierarchyStats:
         """Replay a unit's accesses now: the counts of every level the unit sees (its own
         levels, then the shared ones) and the DRAM bytes they caused."""
         if self.reference is not None:
             return self.reference.run(addresses, is_write, sizes)
-        parts = [h for h in (self.units[unit], self.shared) if h is not None]
-        before = [h.counters.copy() for h in parts]
-        parts[0].replay(addresses, is_write, sizes)
-        rows = np.vstack([h.counters - b for h, b in zip(parts, before)])
-        names = [level.name for h in parts for level in h.levels]
+        trace = as_accesses(addresses, is_write, sizes)
+        counts = self._chains[unit].run(
+            trace.addresses, trace.is_write, trace.sizes_bytes, trace.uniform_size_bytes
+        )
+        return self._stats(counts)
+
+    def run_tile(self, unit: int, tile: Tile) -> HierarchyStats:
+        """`run` of a tile's line accesses without `run`'s conversions: a tile's arrays are
+        already in the kernel's types (sim/trace/model.py converts them)."""
+        if self.reference is not None:
+            return self.reference.run(tile.line_addresses, tile.is_write, tile.sizes_bytes)
+        sizes = tile.sizes_bytes
+        if sizes is None:
+            sizes = _NO_SIZES
+        elif len(sizes) and sizes.min() < 1:
+            raise ValueError("access sizes must be at least 1 byte")
+        counts = self._chains[unit].run(tile.line_addresses, tile.is_write.view(np.uint8), sizes, 1)
+        return self._stats(counts)
+
+    def _stats(self, counts: np.ndarray) -> HierarchyStats:
+        """A chain's counts (one row of kernel.py's counter slots per level) as stats."""
+        rows = counts.tolist()
         levels = tuple(
             LevelStats(name, *row[ACCESSES : WRITEBACKS + 1])
-            for name, row in zip(names, rows.tolist())
+            for name, row in zip(self._names, rows)
         )
-        return HierarchyStats(levels, int(rows[-1, READ_BYTES_OUT]), int(rows[-1, WRITE_BYTES_OUT]))
+        return HierarchyStats(levels, rows[-1][READ_BYTES_OUT], rows[-1][WRITE_BYTES_OUT])
 
     def flush(self) -> HierarchyStats:
         """Every dirty line written down to DRAM, each unit's levels first; the counts of all
@@ -90,6 +112,9 @@ class DeviceCaches:
             return None
         hierarchy = self.units[unit]
         return hierarchy.totals() if hierarchy is not None else None
+
+
+_NO_SIZES = np.empty(0, np.int64)
 
 
 def _dram(stats: HierarchyStats) -> tuple[int, int]:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import attrs
 import numpy as np
-from attrs import astuple, define
+from attrs import define
 
 from sim.analytic.counts import flops as analytic_flops
 from sim.analytic.counts import macs as analytic_macs
@@ -163,13 +163,18 @@ class _Tally:
         self.dram_read_bytes += cost.dram_read_bytes
         self.dram_write_bytes += cost.dram_write_bytes
         if stats is not None:
-            counts = np.array([astuple(level)[1:] for level in stats.levels], np.int64)
+            counts = np.array([self._counts(level) for level in stats.levels], np.int64)
             if self.level_counts is None:
                 self.level_names = tuple(level.name for level in stats.levels)
                 self.level_counts = counts
             else:
                 self.level_counts += counts
         self.costs.append(cost)
+
+    @staticmethod
+    def _counts(level: LevelStats) -> tuple[int, ...]:
+        """A level's counts in LevelStats field order (attrs.astuple is slow per tile)."""
+        return level.accesses, level.hits, level.misses, level.evictions, level.writebacks
 
     @property
     def levels(self) -> tuple[LevelStats, ...]:
@@ -218,11 +223,7 @@ def simulate(
     launch = kernel_overhead_cycles(hw)  # a GPU kernel's launch gap (sim/compute/model.py)
 
     def replay(unit: int, tile: Tile, kind: KernelKind, tally: _Tally) -> TileCost:
-        stats = (
-            device.run(unit, tile.line_addresses, tile.is_write, tile.sizes_bytes)
-            if device is not None
-            else None
-        )
+        stats = device.run_tile(unit, tile) if device is not None else None
         cost = tile_cost(tile, stats, hw, precision, *kind)
         tally.add(tile, stats, cost)
         unit_tiles[unit] += 1
