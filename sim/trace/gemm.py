@@ -39,8 +39,9 @@ from attrs import define
 from sim.schedule.naive import align
 from sim.trace.blocking import Blocking, Sources, gemm_blocking
 from sim.trace.context import Context, share_of
-from sim.trace.im2col import im2col_spans
-from sim.trace.stream import PIECE_RANGES, Ranges, nest, slots, steps
+from sim.trace.im2col import fill_im2col_packing, span_rows
+from sim.trace.microkernel import c_slots, fill_matrix_packing, fill_micro_kernels
+from sim.trace.stream import PIECE_RANGES, Ranges, slots, steps
 
 
 @define(frozen=True)
@@ -198,88 +199,87 @@ def pack(ctx: Context, src: Operand, which: str, r0, r_count, k0, k_count, width
             raise ValueError(f"cannot pack operand {which}: neither stride is 1")
 
 
-def _pack_b(ctx: Context, b, pc: int, k_cur: int, cols, widths, dst: int):
-    """Packing of the B micro-panels starting at columns `cols` (of `widths`), each into
-    `dst`: one part (starts, lengths, writes), one row of slots per micro-panel. A packed
-    source is read a channel group at a time: P rows of B from one run of P x width."""
-    es, lanes = ctx.element_bytes, b.pack
-    k = np.arange(pc, pc + k_cur, lanes)[None, :, None]
-    cols, widths = cols[:, None, None], widths[:, None, None]
-    writes = (dst + (k - pc) * widths * es, lanes * widths * es, True)
-    if isinstance(b, Operand):
-        reads = (b.address + (k * b.row_stride + cols * lanes) * es, lanes * widths * es, False)
-    else:
-        reads = _im2col_reads(ctx, b, k // lanes, cols, widths)
-    return nest([reads, writes], 1)
-
-
-def _im2col_reads(ctx: Context, b: Im2col, k, cols, widths):
-    """Reads of the input spans B[k][cols..cols+width] covers, k counting channel groups:
-    axes (panel, k, output row) (im2col.py)."""
-    geometry = (b.address, b.h, b.w, b.wo, *b.kernel, *b.stride, *b.dilation, *b.pads)
-    geometry += (b.pack, ctx.element_bytes)
-    starts, lengths = im2col_spans(cols.ravel(), widths.ravel(), k.ravel(), geometry)
-    return starts, lengths, False
-
-
 def _micro_kernels(ctx, gemm: Gemm, blk: Blocking, block, a_base, b_panel) -> Iterator[Ranges]:
+    """The block's micro-kernels, B micro-panel by micro-panel, each right after packing
+    its panel unless B is pre-packed (module docstring), as pieces of whole panels."""
     ic, m_cur, pc, k_cur, jc, n_cur = block
     es = ctx.element_bytes
-    i_first, mr_e = _edges(m_cur, blk.mr)
-    j_first, nr_e = _edges(n_cur, blk.nr)
-    n_i = i_first.size
-    # k steps in groups of `unroll`, each operand's loads of a group together; axes (jr, ir, k)
+    n_i = -(-m_cur // blk.mr)
+    j_first = np.arange(0, n_cur, blk.nr, dtype=np.int64)
+    widths = np.minimum(blk.nr, n_cur - j_first)
+    # k steps in groups of `unroll`, each operand's loads of a group together
     unroll = max(1, ctx.line_bytes // (min(blk.mr, blk.nr) * es))
-    k0 = np.arange(0, k_cur, unroll)
-    k_len = np.minimum(unroll, k_cur - k0)
-    mr_i = mr_e[None, :, None]
-    a_k = (a_base + i_first * k_cur * es)[None, :, None] + k0 * mr_i * es
-    r = np.arange(0, blk.mr, gemm.c.pack)  # each row, or each group of packed rows
-    rows = ic + i_first[None, :, None] + r
-    c_len_ir = r < mr_i
+    k_groups = -(-k_cur // unroll)
     last = pc + k_cur == gemm.k
     bias = gemm.bias if last else None
     epilogue = ctx.epilogue if last and gemm.epilogue else None
+    operands = _operand_offsets(epilogue)
     packs = not gemm.b.prepacked
-    per_panel = n_i * (2 * k0.size + 2 * blk.mr + 1) + (k_cur * 4 if packs else 0)
+    c = gemm.c
+    per_c = c_slots(blk.mr, c.pack, c.tiles)
+    per_tile = per_c * (int(pc > 0) + 1 + operands.size) + 2 * k_groups + (bias is not None)
+    per_panel = n_i * (2 * k_groups + 2 * blk.mr + 1) + (k_cur * 4 if packs else 0)
     step = max(1, PIECE_RANGES // per_panel)
-    if gemm.b.prepacked:
-        b_base = gemm.b.address + (pc * gemm.n + jc * k_cur) * es
+    b_address = b_panel if packs else gemm.b.address + (pc * gemm.n + jc * k_cur) * es
+    fixed = (
+        (ic, m_cur, jc, k_cur, blk.mr, unroll, int(pc > 0)),
+        (a_base, b_address, 0 if packs else k_cur * es),
+        (c.address, c.row_stride, c.pack, int(c.tiles), blk.mr, es),
+        _bias_of(bias),
+        operands,
+    )
+    per_element = 2 * k_cur + (epilogue.flops_per_element if epilogue is not None else 0)
     for j0 in range(0, j_first.size, step):
-        jf, nr_j = j_first[j0 : j0 + step, None, None], nr_e[j0 : j0 + step, None, None]
-        b_k = (b_panel if packs else b_base + jf * k_cur * es) + k0 * nr_j * es
-        a_loads = (a_k[..., None], (k_len * mr_i * es)[..., None], False)
-        b_loads = (b_k[..., None], (k_len * nr_j * es)[..., None], False)
-        if gemm.c.tiles:
-            c_start = gemm.c.address + (rows[..., :1] * gemm.c.row_stride + (jc + jf) * mr_i) * es
-            c_len = mr_i * nr_j * es
-        else:
-            lanes = gemm.c.pack
-            c_start = gemm.c.address + (rows * gemm.c.row_stride + (jc + jf) * lanes) * es
-            c_len = np.where(c_len_ir, nr_j * lanes * es, 0)
-        parts = [(c_start, c_len, False)] if pc > 0 else []
-        parts.append(nest([a_loads, b_loads], 2))  # k group by k group: A's loads, B's
-        if bias is not None:
-            parts.append(_bias(bias, ic + i_first, mr_e, jc + jf[:, 0, 0], nr_j[:, 0, 0], es))
-        if epilogue is not None:
-            parts += epilogue.operand_reads(c_start, c_len)
-        parts.append((c_start, c_len, True))
-        body = [nest(parts, 1)]
+        cols, nr = j_first[j0 : j0 + step], widths[j0 : j0 + step]
+        pack_slots = _pack_b_slots(gemm.b, k_cur, nr) if packs else 0
+        stride = pack_slots + n_i * per_tile
+        columns = _columns(cols.size * stride)
         if packs:
-            cols, widths = jc + jf[:, 0, 0], nr_j[:, 0, 0]
-            body.insert(0, _pack_b(ctx, gemm.b, pc, k_cur, cols, widths, b_panel))
-        per_element = 2 * k_cur + (epilogue.flops_per_element if epilogue is not None else 0)
-        flops = per_element * int(nr_j.sum()) * m_cur
-        spills = jf.size * n_i * k_cur * blk.spills_per_step
-        yield steps(flops, body, spills)
+            _pack_b(ctx, gemm.b, (pc, pc + k_cur), (jc + cols, nr), (columns, stride), b_panel)
+        fill_micro_kernels(columns, pack_slots, stride, cols, nr, *fixed)
+        flops = per_element * int(nr.sum()) * m_cur
+        yield Ranges(flops, *columns, cols.size * n_i * k_cur * blk.spills_per_step)
 
 
-def _bias(bias: Operand, rows, mr_e, cols, nr_e, es):
-    """One range per micro-kernel: the bias of its rows of C, or of its columns."""
+def _columns(size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    return np.empty(size, np.int64), np.empty(size, np.int64), np.empty(size, np.bool_)
+
+
+def _operand_offsets(epilogue) -> np.ndarray:
+    """Where each epilogue operand is, in bytes from the output (fused.py)."""
+    if epilogue is None:
+        return np.empty(0, np.int64)
+    return np.array([base - epilogue.output_address for base in epilogue.operands], np.int64)
+
+
+def _bias_of(bias: Operand | None) -> tuple[int, int, int]:
+    """(kind, address, stride) for fill_micro_kernels: one range per micro-kernel, the bias
+    of its rows of C (kind 1) or of its columns (kind 2)."""
+    if bias is None:
+        return 0, 0, 0
     if bias.col_stride == 0:
-        start = bias.address + rows[None, :] * bias.row_stride * es
-        length = mr_e[None, :] * es
-    else:
-        start = bias.address + cols[:, None] * bias.col_stride * es
-        length = nr_e[:, None] * es
-    return start[..., None], length[..., None], False  # broadcast over (jr, ir) by join
+        return 1, bias.address, bias.row_stride
+    return 2, bias.address, bias.col_stride
+
+
+def _pack_b_slots(b, k_cur: int, widths) -> int:
+    """Ranges packing one B micro-panel takes: per run of `b.pack` rows of B, its reads
+    (one, or one per output row an implicit im2col covers) and one write."""
+    reads = 1 if isinstance(b, Operand) else span_rows(widths, b.wo)
+    return -(-k_cur // b.pack) * (reads + 1)
+
+
+def _pack_b(ctx: Context, b, k_rows, panels, into, dst: int) -> None:
+    """Write the packing of the B micro-panels `panels` = (first columns, widths) into
+    `into` = (columns, slots per panel), each panel's from its start, each into `dst`. A
+    packed source is read a channel group at a time: P rows of B from one run of P x width."""
+    (cols, widths), (columns, stride) = panels, into
+    es = ctx.element_bytes
+    if isinstance(b, Operand):
+        source = (b.address, b.row_stride, b.pack, es)
+        fill_matrix_packing(columns, 0, stride, cols, widths, k_rows, source, dst)
+        return
+    geometry = (b.address, b.h, b.w, b.wo, *b.kernel, *b.stride, *b.dilation, *b.pads)
+    rows = span_rows(widths, b.wo)
+    geometry += (b.pack, es)
+    fill_im2col_packing(columns, 0, stride, cols, widths, k_rows, rows, geometry, dst)
