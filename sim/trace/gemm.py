@@ -203,12 +203,10 @@ def _micro_kernels(ctx, gemm: Gemm, blk: Blocking, block, a_base, b_panel) -> It
     """The block's micro-kernels, B micro-panel by micro-panel, each right after packing
     its panel unless B is pre-packed (module docstring), as pieces of whole panels."""
     ic, m_cur, pc, k_cur, jc, n_cur = block
-    es = ctx.element_bytes
-    n_i = -(-m_cur // blk.mr)
-    j_first = np.arange(0, n_cur, blk.nr, dtype=np.int64)
-    widths = np.minimum(blk.nr, n_cur - j_first)
+    es, mr, nr = ctx.element_bytes, blk.mr, blk.nr
+    n_i = -(-m_cur // mr)
     # k steps in groups of `unroll`, each operand's loads of a group together
-    unroll = max(1, ctx.line_bytes // (min(blk.mr, blk.nr) * es))
+    unroll = max(1, ctx.line_bytes // (min(mr, nr) * es))
     k_groups = -(-k_cur // unroll)
     last = pc + k_cur == gemm.k
     bias = gemm.bias if last else None
@@ -216,29 +214,30 @@ def _micro_kernels(ctx, gemm: Gemm, blk: Blocking, block, a_base, b_panel) -> It
     operands = _operand_offsets(epilogue)
     packs = not gemm.b.prepacked
     c = gemm.c
-    per_c = c_slots(blk.mr, c.pack, c.tiles)
+    per_c = c_slots(mr, c.pack, c.tiles)
     per_tile = per_c * (int(pc > 0) + 1 + operands.size) + 2 * k_groups + (bias is not None)
-    per_panel = n_i * (2 * k_groups + 2 * blk.mr + 1) + (k_cur * 4 if packs else 0)
+    per_panel = n_i * (2 * k_groups + 2 * mr + 1) + (k_cur * 4 if packs else 0)
     step = max(1, PIECE_RANGES // per_panel)
     b_address = b_panel if packs else gemm.b.address + (pc * gemm.n + jc * k_cur) * es
     fixed = (
-        (ic, m_cur, jc, k_cur, blk.mr, unroll, int(pc > 0)),
+        (ic, m_cur, jc, k_cur, mr, unroll, int(pc > 0)),
         (a_base, b_address, 0 if packs else k_cur * es),
-        (c.address, c.row_stride, c.pack, int(c.tiles), blk.mr, es),
+        (c.address, c.row_stride, c.pack, int(c.tiles), mr, es),
         _bias_of(bias),
         operands,
     )
     per_element = 2 * k_cur + (epilogue.flops_per_element if epilogue is not None else 0)
-    for j0 in range(0, j_first.size, step):
-        cols, nr = j_first[j0 : j0 + step], widths[j0 : j0 + step]
-        pack_slots = _pack_b_slots(gemm.b, k_cur, nr) if packs else 0
+    for j0 in range(0, n_cur, step * nr):
+        count, columns_done = min(step, -(-(n_cur - j0) // nr)), min(n_cur - j0, step * nr)
+        pack_slots = _pack_b_slots(gemm.b, k_cur, min(nr, n_cur - j0)) if packs else 0
         stride = pack_slots + n_i * per_tile
-        columns = _columns(cols.size * stride)
+        columns = _columns(count * stride)
         if packs:
-            _pack_b(ctx, gemm.b, (pc, pc + k_cur), (jc + cols, nr), (columns, stride), b_panel)
-        fill_micro_kernels(columns, pack_slots, stride, cols, nr, *fixed)
-        flops = per_element * int(nr.sum()) * m_cur
-        yield Ranges(flops, *columns, cols.size * n_i * k_cur * blk.spills_per_step)
+            panels = (jc + j0, count, nr, jc + n_cur)
+            _pack_b(ctx, gemm.b, (pc, pc + k_cur), panels, (columns, stride), b_panel)
+        fill_micro_kernels(columns, pack_slots, stride, (j0, count, nr, n_cur), *fixed)
+        flops = per_element * columns_done * m_cur
+        yield Ranges(flops, *columns, count * n_i * k_cur * blk.spills_per_step)
 
 
 def _columns(size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -262,24 +261,25 @@ def _bias_of(bias: Operand | None) -> tuple[int, int, int]:
     return 2, bias.address, bias.col_stride
 
 
-def _pack_b_slots(b, k_cur: int, widths) -> int:
+def _pack_b_slots(b, k_cur: int, widest: int) -> int:
     """Ranges packing one B micro-panel takes: per run of `b.pack` rows of B, its reads
     (one, or one per output row an implicit im2col covers) and one write."""
-    reads = 1 if isinstance(b, Operand) else span_rows(widths, b.wo)
+    reads = 1 if isinstance(b, Operand) else span_rows(widest, b.wo)
     return -(-k_cur // b.pack) * (reads + 1)
 
 
 def _pack_b(ctx: Context, b, k_rows, panels, into, dst: int) -> None:
-    """Write the packing of the B micro-panels `panels` = (first columns, widths) into
-    `into` = (columns, slots per panel), each panel's from its start, each into `dst`. A
-    packed source is read a channel group at a time: P rows of B from one run of P x width."""
-    (cols, widths), (columns, stride) = panels, into
+    """Write the packing of the B micro-panels `panels` (microkernel.py) into `into` =
+    (columns, slots per panel), each panel's from its start, each into `dst`. A packed
+    source is read a channel group at a time: P rows of B from one run of P x width."""
+    columns, stride = into
     es = ctx.element_bytes
     if isinstance(b, Operand):
         source = (b.address, b.row_stride, b.pack, es)
-        fill_matrix_packing(columns, 0, stride, cols, widths, k_rows, source, dst)
+        fill_matrix_packing(columns, 0, stride, panels, k_rows, source, dst)
         return
+    first, _, width, end = panels
     geometry = (b.address, b.h, b.w, b.wo, *b.kernel, *b.stride, *b.dilation, *b.pads)
-    rows = span_rows(widths, b.wo)
+    rows = span_rows(min(width, end - first), b.wo)
     geometry += (b.pack, es)
-    fill_im2col_packing(columns, 0, stride, cols, widths, k_rows, rows, geometry, dst)
+    fill_im2col_packing(columns, 0, stride, panels, k_rows, rows, geometry, dst)

@@ -10,30 +10,34 @@ dominated packing B for 3x3 convs.
 from numba import njit
 
 
-def span_rows(widths, wo: int) -> int:
+def span_rows(widest: int, wo: int) -> int:
     """Output rows (slots) read per row of B: enough for the widest panel at any offset."""
-    return (int(widths.max()) - 1) // wo + 2
+    return (widest - 1) // wo + 2
 
 
 @njit(cache=True, nogil=True)
-def fill_im2col_packing(columns, at, stride, cols, widths, k_rows, rows, geometry, dst):
-    """Write the packing of panel p (output pixels cols[p].. + widths[p] - 1, row-major, wo
-    per row) into `columns` (starts, lengths, writes) from at + p * stride: for each row kk
-    of B in range(*k_rows) (step lanes, k = kk // lanes counting channel groups x kernel
-    offsets) `rows` input spans (span_rows), then the run of lanes x width elements at `dst`;
+def fill_im2col_packing(columns, at, stride, panels, k_rows, rows, geometry, dst):
+    """Write the packing of each panel of output pixels (row-major, wo per row; `panels`
+    as in microkernel.py) into `columns` (starts, lengths, writes), panel p's from at + p *
+    stride: for each row kk of B in range(*k_rows) (step lanes, k = kk // lanes counting
+    channel groups x kernel offsets) `rows` input spans (span_rows), then the run of lanes x
+    width elements at `dst`;
     `geometry` = (address, h, w, wo, kh, kw, sh, sw, dh, dw, pt, pl, lanes, es)."""
     starts, lengths, writes = columns
     address, h, w, wo, kh, kw, sh, sw, dh, dw, pt, pl, lanes, es = geometry
+    first, count, width, end = panels
     k_lo, k_hi = k_rows
-    for p in range(cols.size):
+    for p in range(count):
         at_p = at + p * stride
+        col = first + p * width
+        pixels = min(width, end - col)
         for kk in range(k_lo, k_hi, lanes):
             k = kk // lanes
             channel, ky, kx = k // (kh * kw) * lanes, k // kw % kh, k % kw
             for r in range(rows):
-                oy = cols[p] // wo + r
-                lo = max(cols[p], oy * wo) - oy * wo
-                hi = min(cols[p] + widths[p], (oy + 1) * wo) - oy * wo - 1
+                oy = col // wo + r
+                lo = max(col, oy * wo) - oy * wo
+                hi = min(col + pixels, (oy + 1) * wo) - oy * wo - 1
                 iy = oy * sh + ky * dh - pt
                 ox_lo = max(lo, -(-(pl - kx * dw) // sw))
                 ox_hi = min(hi, (w - 1 + pl - kx * dw) // sw)
@@ -43,7 +47,7 @@ def fill_im2col_packing(columns, at, stride, cols, widths, k_rows, rows, geometr
                 lengths[at_p] = ((ox_hi - ox_lo) * sw + 1) * lanes * es if valid else 0
                 writes[at_p] = False
                 at_p += 1
-            starts[at_p] = dst + (kk - k_lo) * widths[p] * es
-            lengths[at_p] = lanes * widths[p] * es
+            starts[at_p] = dst + (kk - k_lo) * pixels * es
+            lengths[at_p] = lanes * pixels * es
             writes[at_p] = True
             at_p += 1

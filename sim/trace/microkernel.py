@@ -2,28 +2,32 @@
 
 Each function writes the slots of a run of B micro-panels into a piece's (starts, lengths,
 writes) arrays, panel p's from at + p * stride, so that gemm.py puts a panel's packing and
-its micro-kernels side by side in the order of its loop nest. One pass instead of
-broadcasting and joining a dozen small arrays per block, which dominated tracing GEMMs on
-many units (many small blocks).
+its micro-kernels side by side in the order of its loop nest. `panels` = (first column,
+count, width, end): panel p covers the columns from first + p * width up to the next
+panel's or `end`. One pass instead of broadcasting and joining a dozen small arrays per
+block, which dominated tracing GEMMs on many units (many small blocks).
 """
 
 from numba import njit
 
 
 @njit(cache=True, nogil=True)
-def fill_matrix_packing(columns, at, stride, cols, widths, k_rows, source, dst):
-    """Panel p (columns cols[p].. + widths[p] - 1 of B): for each row kk of B in
+def fill_matrix_packing(columns, at, stride, panels, k_rows, source, dst):
+    """Each panel of columns of B: for each row kk of B in
     range(*k_rows) (step lanes: a channel-packed source gives lanes rows in one run), read
     lanes x width elements, write them to `dst`; `source` = (address, row stride, lanes, es)."""
     starts, lengths, writes = columns
     address, row_stride, lanes, es = source
+    first, count, width, end = panels
     k_lo, k_hi = k_rows
-    for p in range(cols.size):
+    for p in range(count):
         at_p = at + p * stride
-        run = lanes * widths[p] * es
+        col = first + p * width
+        columns_p = min(width, end - col)
+        run = lanes * columns_p * es
         for kk in range(k_lo, k_hi, lanes):
-            starts[at_p] = address + (kk * row_stride + cols[p] * lanes) * es
-            starts[at_p + 1] = dst + (kk - k_lo) * widths[p] * es
+            starts[at_p] = address + (kk * row_stride + col * lanes) * es
+            starts[at_p + 1] = dst + (kk - k_lo) * columns_p * es
             lengths[at_p], lengths[at_p + 1] = run, run
             writes[at_p], writes[at_p + 1] = False, True
             at_p += 2
@@ -56,8 +60,8 @@ def _c_tile(columns, at, c, tile, offset, write):
 
 
 @njit(cache=True, nogil=True)
-def fill_micro_kernels(columns, at, stride, cols, widths, block, loads, c, bias, operands):
-    """Panel p (columns cols[p].. + widths[p] - 1 of this block of C): for each micro-panel
+def fill_micro_kernels(columns, at, stride, panels, block, loads, c, bias, operands):
+    """Each panel of columns of this block of C: for each micro-panel
     of A, [read the C tile], for each group of `unroll` k steps A's loads then B's, [its
     bias], the epilogue's reads of `operands` (byte offsets from C), write the C tile.
 
@@ -69,13 +73,15 @@ def fill_micro_kernels(columns, at, stride, cols, widths, block, loads, c, bias,
     a_block, b_address, b_column_bytes = loads
     es = c[5]
     bias_kind, bias_address, bias_stride = bias
-    for p in range(cols.size):
+    first, count, width, end = panels
+    for p in range(count):
         at_p = at + p * stride
-        nr = widths[p]
-        b_panel = b_address + cols[p] * b_column_bytes
+        col = first + p * width
+        nr = min(width, end - col)
+        b_panel = b_address + col * b_column_bytes
         for i0 in range(0, m_cur, mr):
             rows = min(mr, m_cur - i0)
-            tile = (ic + i0, rows, jc + cols[p], nr)
+            tile = (ic + i0, rows, jc + col, nr)
             if reads_c:
                 at_p = _c_tile(columns, at_p, c, tile, 0, False)
             a_panel = a_block + i0 * k_cur * es
@@ -87,8 +93,8 @@ def fill_micro_kernels(columns, at, stride, cols, widths, block, loads, c, bias,
                 at_p += 2
             if bias_kind:
                 by_row = bias_kind == 1
-                first = ic + i0 if by_row else jc + cols[p]
-                starts[at_p] = bias_address + first * bias_stride * es
+                row_or_col = ic + i0 if by_row else jc + col
+                starts[at_p] = bias_address + row_or_col * bias_stride * es
                 lengths[at_p], writes[at_p] = (rows if by_row else nr) * es, False
                 at_p += 1
             for offset in operands:
