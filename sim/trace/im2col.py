@@ -31,18 +31,21 @@ def fill_im2col_packing(columns, at, stride, panels, k_rows, rows, geometry, dst
         at_p = at + p * stride
         col = first + p * width
         pixels = min(width, end - col)
+        first_row = col // wo
         for kk in range(k_lo, k_hi, lanes):
             k = kk // lanes
             channel, ky, kx = k // (kh * kw) * lanes, k // kw % kh, k % kw
+            plane = address + channel * h * w * es
+            # the output columns whose input column, kx * dw - pl + ox * sw, is inside
+            inside_lo, inside_hi = -(-(pl - kx * dw) // sw), (w - 1 + pl - kx * dw) // sw
             for r in range(rows):
-                oy = col // wo + r
+                oy = first_row + r
                 lo = max(col, oy * wo) - oy * wo
                 hi = min(col + pixels, (oy + 1) * wo) - oy * wo - 1
                 iy = oy * sh + ky * dh - pt
-                ox_lo = max(lo, -(-(pl - kx * dw) // sw))
-                ox_hi = min(hi, (w - 1 + pl - kx * dw) // sw)
+                ox_lo, ox_hi = max(lo, inside_lo), min(hi, inside_hi)
                 pixel = iy * w + ox_lo * sw + kx * dw - pl
-                starts[at_p] = address + (channel * h * w + pixel * lanes) * es
+                starts[at_p] = plane + pixel * lanes * es
                 valid = iy >= 0 and iy < h and ox_hi >= ox_lo
                 lengths[at_p] = ((ox_hi - ox_lo) * sw + 1) * lanes * es if valid else 0
                 writes[at_p] = False
