@@ -43,9 +43,9 @@ def stream(
     row_bytes = count * ctx.element_bytes
     written = [i for i, (_, is_write) in enumerate(operands) if is_write]
     phase_of = written[-1] if written else 0
-    addresses = np.stack(
-        [np.broadcast_to(np.asarray(a, dtype=np.int64), (rows,)) for a, _ in operands]
-    )
+    addresses = np.empty((len(operands), rows), np.int64)
+    for row_starts, (a, _) in zip(addresses, operands):
+        row_starts[...] = a  # a scalar address: the same for every row
     flags = np.array([is_write for _, is_write in operands])
     line = ctx.line_bytes
     flops_per_row = flops_per_element * count
