@@ -110,6 +110,7 @@ def gemm_ranges(ctx: Context, gemm: Gemm, scratch: int) -> Iterator[Ranges]:
     (row_lo, row_hi), (col_lo, col_hi) = _part(ctx, gemm, blk)
     b_panel = scratch
     a_block = scratch + align(min(blk.kc, gemm.k) * blk.nr * es)
+    shared = _Shared.of(ctx, gemm, blk)
     for ic0 in range(0, gemm.m, blk.mc):
         ic, m_cur = max(ic0, row_lo), min(ic0 + blk.mc, row_hi) - max(ic0, row_lo)
         for jc0 in range(0, gemm.n, blk.nc):
@@ -127,7 +128,7 @@ def gemm_ranges(ctx: Context, gemm: Gemm, scratch: int) -> Iterator[Ranges]:
                     flops = k_cur * n_cur if ic == 0 else 0
                     yield Ranges(flops, [gemm.b_scale + pc * es], [k_cur * es], [False])
                 block = (ic, m_cur, pc, k_cur, jc, n_cur)
-                yield from _micro_kernels(ctx, gemm, blk, block, a_base, b_panel)
+                yield from _micro_kernels(gemm, blk, shared, block, a_base, b_panel)
 
 
 def _part(ctx: Context, gemm: Gemm, blk: Blocking):
@@ -199,34 +200,61 @@ def pack(ctx: Context, src: Operand, which: str, r0, r_count, k0, k_count, width
             raise ValueError(f"cannot pack operand {which}: neither stride is 1")
 
 
-def _micro_kernels(ctx, gemm: Gemm, blk: Blocking, block, a_base, b_panel) -> Iterator[Ranges]:
+@define(frozen=True)
+class _Shared:
+    """What the micro-kernels of every block of one GEMM share, worked out once."""
+
+    c: tuple[int, ...]  # fill_micro_kernels' C
+    c_slots: int  # ranges per access to a C micro-tile
+    unroll: int  # k steps per load of an operand (module docstring)
+    last: tuple  # at the last K block: (bias, epilogue operand offsets, flops per element)
+    b_source: tuple[int, ...] | None  # how B is packed (_pack_b), None if pre-packed
+
+    @classmethod
+    def of(cls, ctx: Context, gemm: Gemm, blk: Blocking) -> "_Shared":
+        es, c, b = ctx.element_bytes, gemm.c, gemm.b
+        epilogue = ctx.epilogue if gemm.epilogue else None
+        operands = _operand_offsets(epilogue)
+        per_element = epilogue.flops_per_element if epilogue is not None else 0
+        if b.prepacked:
+            b_source = None
+        elif isinstance(b, Operand):
+            b_source = (b.address, b.row_stride, b.pack, es)
+        else:
+            b_source = (b.address, b.h, b.w, b.wo, *b.kernel, *b.stride, *b.dilation, *b.pads)
+            b_source += (b.pack, es)
+        return cls(
+            c=(c.address, c.row_stride, c.pack, int(c.tiles), blk.mr, es),
+            c_slots=c_slots(blk.mr, c.pack, c.tiles),
+            unroll=max(1, ctx.line_bytes // (min(blk.mr, blk.nr) * es)),
+            last=(_bias_of(gemm.bias), operands, per_element),
+            b_source=b_source,
+        )
+
+
+NOT_LAST = ((0, 0, 0), np.empty(0, np.int64), 0)  # before the last K block: no bias, no epilogue
+
+
+def _micro_kernels(gemm: Gemm, blk: Blocking, shared: _Shared, block, a_base, b_panel):
     """The block's micro-kernels, B micro-panel by micro-panel, each right after packing
     its panel unless B is pre-packed (module docstring), as pieces of whole panels."""
     ic, m_cur, pc, k_cur, jc, n_cur = block
-    es, mr, nr = ctx.element_bytes, blk.mr, blk.nr
+    es, mr, nr = shared.c[-1], blk.mr, blk.nr
     n_i = -(-m_cur // mr)
-    # k steps in groups of `unroll`, each operand's loads of a group together
-    unroll = max(1, ctx.line_bytes // (min(mr, nr) * es))
-    k_groups = -(-k_cur // unroll)
-    last = pc + k_cur == gemm.k
-    bias = gemm.bias if last else None
-    epilogue = ctx.epilogue if last and gemm.epilogue else None
-    operands = _operand_offsets(epilogue)
-    packs = not gemm.b.prepacked
-    c = gemm.c
-    per_c = c_slots(mr, c.pack, c.tiles)
-    per_tile = per_c * (int(pc > 0) + 1 + operands.size) + 2 * k_groups + (bias is not None)
+    k_groups = -(-k_cur // shared.unroll)
+    bias, operands, per_element = shared.last if pc + k_cur == gemm.k else NOT_LAST
+    packs = shared.b_source is not None
+    per_tile = shared.c_slots * (int(pc > 0) + 1 + operands.size) + 2 * k_groups + (bias[0] > 0)
     per_panel = n_i * (2 * k_groups + 2 * mr + 1) + (k_cur * 4 if packs else 0)
     step = max(1, PIECE_RANGES // per_panel)
     b_address = b_panel if packs else gemm.b.address + (pc * gemm.n + jc * k_cur) * es
     fixed = (
-        (ic, m_cur, jc, k_cur, mr, unroll, int(pc > 0)),
+        (ic, m_cur, jc, k_cur, mr, shared.unroll, int(pc > 0)),
         (a_base, b_address, 0 if packs else k_cur * es),
-        (c.address, c.row_stride, c.pack, int(c.tiles), mr, es),
-        _bias_of(bias),
+        shared.c,
+        bias,
         operands,
     )
-    per_element = 2 * k_cur + (epilogue.flops_per_element if epilogue is not None else 0)
     for j0 in range(0, n_cur, step * nr):
         count, columns_done = min(step, -(-(n_cur - j0) // nr)), min(n_cur - j0, step * nr)
         pack_slots = _pack_b_slots(gemm.b, k_cur, min(nr, n_cur - j0)) if packs else 0
@@ -234,9 +262,9 @@ def _micro_kernels(ctx, gemm: Gemm, blk: Blocking, block, a_base, b_panel) -> It
         columns = _columns(count * stride)
         if packs:
             panels = (jc + j0, count, nr, jc + n_cur)
-            _pack_b(ctx, gemm.b, (pc, pc + k_cur), panels, (columns, stride), b_panel)
+            _pack_b(gemm.b, shared.b_source, (pc, pc + k_cur), panels, (columns, stride), b_panel)
         fill_micro_kernels(columns, pack_slots, stride, (j0, count, nr, n_cur), *fixed)
-        flops = per_element * columns_done * m_cur
+        flops = (2 * k_cur + per_element) * columns_done * m_cur
         yield Ranges(flops, *columns, count * n_i * k_cur * blk.spills_per_step)
 
 
@@ -268,18 +296,15 @@ def _pack_b_slots(b, k_cur: int, widest: int) -> int:
     return -(-k_cur // b.pack) * (reads + 1)
 
 
-def _pack_b(ctx: Context, b, k_rows, panels, into, dst: int) -> None:
+def _pack_b(b, source, k_rows, panels, into, dst: int) -> None:
     """Write the packing of the B micro-panels `panels` (microkernel.py) into `into` =
-    (columns, slots per panel), each panel's from its start, each into `dst`. A packed
-    source is read a channel group at a time: P rows of B from one run of P x width."""
+    (columns, slots per panel), each panel's from its start, each into `dst`, `source` as
+    `_Shared.b_source`. A packed source is read a channel group at a time: P rows of B from
+    one run of P x width."""
     columns, stride = into
-    es = ctx.element_bytes
     if isinstance(b, Operand):
-        source = (b.address, b.row_stride, b.pack, es)
         fill_matrix_packing(columns, 0, stride, panels, k_rows, source, dst)
         return
     first, _, width, end = panels
-    geometry = (b.address, b.h, b.w, b.wo, *b.kernel, *b.stride, *b.dilation, *b.pads)
     rows = span_rows(min(width, end - first), b.wo)
-    geometry += (b.pack, es)
-    fill_im2col_packing(columns, 0, stride, panels, k_rows, rows, geometry, dst)
+    fill_im2col_packing(columns, 0, stride, panels, k_rows, rows, source, dst)
