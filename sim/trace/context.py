@@ -20,7 +20,7 @@ one scratch allocation kernel after kernel.
 
 import functools
 
-from attrs import define
+from attrs import define, field
 
 from sim.graph.model import CONV_KINDS, Op, OpKind, Tensor
 from sim.graph.sparsity import sparse_algorithm, storage
@@ -138,6 +138,11 @@ class Context:
     epilogue: Epilogue | None
     part: tuple[int, int] = WHOLE
     packs: bool = False  # feature maps are packed by `lanes` channels where they divide
+    element_bytes: int = field(init=False)  # the precision's, looked up once: read per block
+
+    @element_bytes.default
+    def _element_bytes(self) -> int:
+        return self.schedule.precision.bytes
 
     @classmethod
     def of(
@@ -172,10 +177,6 @@ class Context:
     def share(self, count: int, grain: int = 1) -> tuple[int, int]:
         """[lo, hi): this part's contiguous share of `count` iterations (share_of)."""
         return share_of(count, grain, *self.part)
-
-    @property
-    def element_bytes(self) -> int:
-        return self.schedule.precision.bytes
 
     @property
     def line_bytes(self) -> int:

@@ -39,8 +39,9 @@ from attrs import define
 from sim.schedule.naive import align
 from sim.trace.blocking import Blocking, Sources, gemm_blocking
 from sim.trace.context import Context, share_of
-from sim.trace.im2col import im2col_spans
-from sim.trace.stream import PIECE_RANGES, Ranges, nest, slots, steps
+from sim.trace.im2col import fill_im2col_packing, span_rows
+from sim.trace.microkernel import c_slots, fill_matrix_packing, fill_micro_kernels
+from sim.trace.stream import PIECE_RANGES, Ranges, slots, steps
 
 
 @define(frozen=True)
@@ -109,6 +110,7 @@ def gemm_ranges(ctx: Context, gemm: Gemm, scratch: int) -> Iterator[Ranges]:
     (row_lo, row_hi), (col_lo, col_hi) = _part(ctx, gemm, blk)
     b_panel = scratch
     a_block = scratch + align(min(blk.kc, gemm.k) * blk.nr * es)
+    shared = _Shared.of(ctx, gemm, blk)
     for ic0 in range(0, gemm.m, blk.mc):
         ic, m_cur = max(ic0, row_lo), min(ic0 + blk.mc, row_hi) - max(ic0, row_lo)
         for jc0 in range(0, gemm.n, blk.nc):
@@ -126,7 +128,7 @@ def gemm_ranges(ctx: Context, gemm: Gemm, scratch: int) -> Iterator[Ranges]:
                     flops = k_cur * n_cur if ic == 0 else 0
                     yield Ranges(flops, [gemm.b_scale + pc * es], [k_cur * es], [False])
                 block = (ic, m_cur, pc, k_cur, jc, n_cur)
-                yield from _micro_kernels(ctx, gemm, blk, block, a_base, b_panel)
+                yield from _micro_kernels(gemm, blk, shared, block, a_base, b_panel)
 
 
 def _part(ctx: Context, gemm: Gemm, blk: Blocking):
@@ -198,88 +200,111 @@ def pack(ctx: Context, src: Operand, which: str, r0, r_count, k0, k_count, width
             raise ValueError(f"cannot pack operand {which}: neither stride is 1")
 
 
-def _pack_b(ctx: Context, b, pc: int, k_cur: int, cols, widths, dst: int):
-    """Packing of the B micro-panels starting at columns `cols` (of `widths`), each into
-    `dst`: one part (starts, lengths, writes), one row of slots per micro-panel. A packed
-    source is read a channel group at a time: P rows of B from one run of P x width."""
-    es, lanes = ctx.element_bytes, b.pack
-    k = np.arange(pc, pc + k_cur, lanes)[None, :, None]
-    cols, widths = cols[:, None, None], widths[:, None, None]
-    writes = (dst + (k - pc) * widths * es, lanes * widths * es, True)
-    if isinstance(b, Operand):
-        reads = (b.address + (k * b.row_stride + cols * lanes) * es, lanes * widths * es, False)
-    else:
-        reads = _im2col_reads(ctx, b, k // lanes, cols, widths)
-    return nest([reads, writes], 1)
+@define(frozen=True)
+class _Shared:
+    """What the micro-kernels of every block of one GEMM share, worked out once."""
 
+    c: tuple[int, ...]  # fill_micro_kernels' C
+    c_slots: int  # ranges per access to a C micro-tile
+    unroll: int  # k steps per load of an operand (module docstring)
+    last: tuple  # at the last K block: (bias, epilogue operand offsets, flops per element)
+    b_source: tuple[int, ...] | None  # how B is packed (_pack_b), None if pre-packed
 
-def _im2col_reads(ctx: Context, b: Im2col, k, cols, widths):
-    """Reads of the input spans B[k][cols..cols+width] covers, k counting channel groups:
-    axes (panel, k, output row) (im2col.py)."""
-    geometry = (b.address, b.h, b.w, b.wo, *b.kernel, *b.stride, *b.dilation, *b.pads)
-    geometry += (b.pack, ctx.element_bytes)
-    starts, lengths = im2col_spans(cols.ravel(), widths.ravel(), k.ravel(), geometry)
-    return starts, lengths, False
-
-
-def _micro_kernels(ctx, gemm: Gemm, blk: Blocking, block, a_base, b_panel) -> Iterator[Ranges]:
-    ic, m_cur, pc, k_cur, jc, n_cur = block
-    es = ctx.element_bytes
-    i_first, mr_e = _edges(m_cur, blk.mr)
-    j_first, nr_e = _edges(n_cur, blk.nr)
-    n_i = i_first.size
-    # k steps in groups of `unroll`, each operand's loads of a group together; axes (jr, ir, k)
-    unroll = max(1, ctx.line_bytes // (min(blk.mr, blk.nr) * es))
-    k0 = np.arange(0, k_cur, unroll)
-    k_len = np.minimum(unroll, k_cur - k0)
-    mr_i = mr_e[None, :, None]
-    a_k = (a_base + i_first * k_cur * es)[None, :, None] + k0 * mr_i * es
-    r = np.arange(0, blk.mr, gemm.c.pack)  # each row, or each group of packed rows
-    rows = ic + i_first[None, :, None] + r
-    c_len_ir = r < mr_i
-    last = pc + k_cur == gemm.k
-    bias = gemm.bias if last else None
-    epilogue = ctx.epilogue if last and gemm.epilogue else None
-    packs = not gemm.b.prepacked
-    per_panel = n_i * (2 * k0.size + 2 * blk.mr + 1) + (k_cur * 4 if packs else 0)
-    step = max(1, PIECE_RANGES // per_panel)
-    if gemm.b.prepacked:
-        b_base = gemm.b.address + (pc * gemm.n + jc * k_cur) * es
-    for j0 in range(0, j_first.size, step):
-        jf, nr_j = j_first[j0 : j0 + step, None, None], nr_e[j0 : j0 + step, None, None]
-        b_k = (b_panel if packs else b_base + jf * k_cur * es) + k0 * nr_j * es
-        a_loads = (a_k[..., None], (k_len * mr_i * es)[..., None], False)
-        b_loads = (b_k[..., None], (k_len * nr_j * es)[..., None], False)
-        if gemm.c.tiles:
-            c_start = gemm.c.address + (rows[..., :1] * gemm.c.row_stride + (jc + jf) * mr_i) * es
-            c_len = mr_i * nr_j * es
+    @classmethod
+    def of(cls, ctx: Context, gemm: Gemm, blk: Blocking) -> "_Shared":
+        es, c, b = ctx.element_bytes, gemm.c, gemm.b
+        epilogue = ctx.epilogue if gemm.epilogue else None
+        operands = _operand_offsets(epilogue)
+        per_element = epilogue.flops_per_element if epilogue is not None else 0
+        if b.prepacked:
+            b_source = None
+        elif isinstance(b, Operand):
+            b_source = (b.address, b.row_stride, b.pack, es)
         else:
-            lanes = gemm.c.pack
-            c_start = gemm.c.address + (rows * gemm.c.row_stride + (jc + jf) * lanes) * es
-            c_len = np.where(c_len_ir, nr_j * lanes * es, 0)
-        parts = [(c_start, c_len, False)] if pc > 0 else []
-        parts.append(nest([a_loads, b_loads], 2))  # k group by k group: A's loads, B's
-        if bias is not None:
-            parts.append(_bias(bias, ic + i_first, mr_e, jc + jf[:, 0, 0], nr_j[:, 0, 0], es))
-        if epilogue is not None:
-            parts += epilogue.operand_reads(c_start, c_len)
-        parts.append((c_start, c_len, True))
-        body = [nest(parts, 1)]
+            b_source = (b.address, b.h, b.w, b.wo, *b.kernel, *b.stride, *b.dilation, *b.pads)
+            b_source += (b.pack, es)
+        return cls(
+            c=(c.address, c.row_stride, c.pack, int(c.tiles), blk.mr, es),
+            c_slots=c_slots(blk.mr, c.pack, c.tiles),
+            unroll=max(1, ctx.line_bytes // (min(blk.mr, blk.nr) * es)),
+            last=(_bias_of(gemm.bias), operands, per_element),
+            b_source=b_source,
+        )
+
+
+NOT_LAST = ((0, 0, 0), np.empty(0, np.int64), 0)  # before the last K block: no bias, no epilogue
+
+
+def _micro_kernels(gemm: Gemm, blk: Blocking, shared: _Shared, block, a_base, b_panel):
+    """The block's micro-kernels, B micro-panel by micro-panel, each right after packing
+    its panel unless B is pre-packed (module docstring), as pieces of whole panels."""
+    ic, m_cur, pc, k_cur, jc, n_cur = block
+    es, mr, nr = shared.c[-1], blk.mr, blk.nr
+    n_i = -(-m_cur // mr)
+    k_groups = -(-k_cur // shared.unroll)
+    bias, operands, per_element = shared.last if pc + k_cur == gemm.k else NOT_LAST
+    packs = shared.b_source is not None
+    per_tile = shared.c_slots * (int(pc > 0) + 1 + operands.size) + 2 * k_groups + (bias[0] > 0)
+    per_panel = n_i * (2 * k_groups + 2 * mr + 1) + (k_cur * 4 if packs else 0)
+    step = max(1, PIECE_RANGES // per_panel)
+    b_address = b_panel if packs else gemm.b.address + (pc * gemm.n + jc * k_cur) * es
+    fixed = (
+        (ic, m_cur, jc, k_cur, mr, shared.unroll, int(pc > 0)),
+        (a_base, b_address, 0 if packs else k_cur * es),
+        shared.c,
+        bias,
+        operands,
+    )
+    for j0 in range(0, n_cur, step * nr):
+        count, columns_done = min(step, -(-(n_cur - j0) // nr)), min(n_cur - j0, step * nr)
+        pack_slots = _pack_b_slots(gemm.b, k_cur, min(nr, n_cur - j0)) if packs else 0
+        stride = pack_slots + n_i * per_tile
+        columns = _columns(count * stride)
         if packs:
-            cols, widths = jc + jf[:, 0, 0], nr_j[:, 0, 0]
-            body.insert(0, _pack_b(ctx, gemm.b, pc, k_cur, cols, widths, b_panel))
-        per_element = 2 * k_cur + (epilogue.flops_per_element if epilogue is not None else 0)
-        flops = per_element * int(nr_j.sum()) * m_cur
-        spills = jf.size * n_i * k_cur * blk.spills_per_step
-        yield steps(flops, body, spills)
+            panels = (jc + j0, count, nr, jc + n_cur)
+            _pack_b(gemm.b, shared.b_source, (pc, pc + k_cur), panels, (columns, stride), b_panel)
+        fill_micro_kernels(columns, pack_slots, stride, (j0, count, nr, n_cur), *fixed)
+        flops = (2 * k_cur + per_element) * columns_done * m_cur
+        yield Ranges(flops, *columns, count * n_i * k_cur * blk.spills_per_step)
 
 
-def _bias(bias: Operand, rows, mr_e, cols, nr_e, es):
-    """One range per micro-kernel: the bias of its rows of C, or of its columns."""
+def _columns(size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    return np.empty(size, np.int64), np.empty(size, np.int64), np.empty(size, np.bool_)
+
+
+def _operand_offsets(epilogue) -> np.ndarray:
+    """Where each epilogue operand is, in bytes from the output (fused.py)."""
+    if epilogue is None:
+        return np.empty(0, np.int64)
+    return np.array([base - epilogue.output_address for base in epilogue.operands], np.int64)
+
+
+def _bias_of(bias: Operand | None) -> tuple[int, int, int]:
+    """(kind, address, stride) for fill_micro_kernels: one range per micro-kernel, the bias
+    of its rows of C (kind 1) or of its columns (kind 2)."""
+    if bias is None:
+        return 0, 0, 0
     if bias.col_stride == 0:
-        start = bias.address + rows[None, :] * bias.row_stride * es
-        length = mr_e[None, :] * es
-    else:
-        start = bias.address + cols[:, None] * bias.col_stride * es
-        length = nr_e[:, None] * es
-    return start[..., None], length[..., None], False  # broadcast over (jr, ir) by join
+        return 1, bias.address, bias.row_stride
+    return 2, bias.address, bias.col_stride
+
+
+def _pack_b_slots(b, k_cur: int, widest: int) -> int:
+    """Ranges packing one B micro-panel takes: per run of `b.pack` rows of B, its reads
+    (one, or one per output row an implicit im2col covers) and one write."""
+    reads = 1 if isinstance(b, Operand) else span_rows(widest, b.wo)
+    return -(-k_cur // b.pack) * (reads + 1)
+
+
+def _pack_b(b, source, k_rows, panels, into, dst: int) -> None:
+    """Write the packing of the B micro-panels `panels` (microkernel.py) into `into` =
+    (columns, slots per panel), each panel's from its start, each into `dst`, `source` as
+    `_Shared.b_source`. A packed source is read a channel group at a time: P rows of B from
+    one run of P x width."""
+    columns, stride = into
+    if isinstance(b, Operand):
+        fill_matrix_packing(columns, 0, stride, panels, k_rows, source, dst)
+        return
+    first, _, width, end = panels
+    rows = span_rows(min(width, end - first), b.wo)
+    fill_im2col_packing(columns, 0, stride, panels, k_rows, rows, source, dst)

@@ -19,7 +19,8 @@ from collections.abc import Callable, Iterator
 import numpy as np
 
 from sim.trace.context import Context
-from sim.trace.stream import PIECE_RANGES, Ranges, nest, steps
+from sim.trace.rows import row_slots
+from sim.trace.stream import PIECE_RANGES, Ranges
 
 MAX_ROW_CHUNKS = 4096  # a longer row is cut into segments of this many lines
 
@@ -42,8 +43,10 @@ def stream(
     row_bytes = count * ctx.element_bytes
     written = [i for i, (_, is_write) in enumerate(operands) if is_write]
     phase_of = written[-1] if written else 0
-    addresses = [np.broadcast_to(np.asarray(a, dtype=np.int64), (rows,)) for a, _ in operands]
-    flags = [is_write for _, is_write in operands]
+    addresses = np.empty((len(operands), rows), np.int64)
+    for row_starts, (a, _) in zip(addresses, operands):
+        row_starts[...] = a  # a scalar address: the same for every row
+    flags = np.array([is_write for _, is_write in operands])
     line = ctx.line_bytes
     flops_per_row = flops_per_element * count
     if row_bytes // line + 2 <= MAX_ROW_CHUNKS:
@@ -51,20 +54,19 @@ def stream(
         step = max(1, PIECE_RANGES // per_row)
         for r0 in range(0, rows, step):
             r = np.arange(r0, min(rows, r0 + step))
-            starts = [a[r] for a in addresses]
-            parts = [_head(head, r) for head in heads]
-            parts.append(_body(ctx, starts, flags, phase_of, 0, row_bytes))
-            yield steps(flops_per_row * r.size, parts)
+            starts = np.ascontiguousarray(addresses[:, r0 : r0 + step])
+            columns = row_slots(_heads(heads, r), starts, flags, phase_of, (0, row_bytes), line)
+            yield Ranges(flops_per_row * r.size, *columns)
         return
     segment = (MAX_ROW_CHUNKS - 2) * line
     for row in range(rows):
-        starts = [a[row : row + 1] for a in addresses]
-        phase = int(starts[phase_of][0]) % line
+        starts = np.ascontiguousarray(addresses[:, row : row + 1])
+        phase = int(starts[phase_of, 0]) % line
         cuts = [0, *range(segment - phase, row_bytes, segment), row_bytes]
         for index, (lo, hi) in enumerate(itertools.pairwise(cuts)):
-            parts = [_head(head, np.arange(row, row + 1)) for head in heads] if index == 0 else []
-            parts.append(_body(ctx, starts, flags, phase_of, lo, hi))
-            yield steps(flops_per_element * ((hi - lo) // ctx.element_bytes), parts)
+            first = _heads(heads if index == 0 else (), np.arange(row, row + 1))
+            columns = row_slots(first, starts, flags, phase_of, (lo, hi), line)
+            yield Ranges(flops_per_element * ((hi - lo) // ctx.element_bytes), *columns)
 
 
 def _share(ctx: Context, count: int, operands, heads):
@@ -84,21 +86,10 @@ def _shifted(head: Head, offset: int) -> Head:
     return lambda rows: head(rows + offset)
 
 
-def _head(head: Head, rows: np.ndarray):
-    start, length = head(rows)
-    return np.reshape(start, (-1, 1)), np.reshape(length, (-1, 1)), False
-
-
-def _body(ctx: Context, starts, flags, phase_of: int, lo: int, hi: int):
-    """Bytes lo..hi of each row, line chunk by line chunk of operand `phase_of`."""
-    line = ctx.line_bytes
-    first = (starts[phase_of] + lo)[:, None]
-    chunks = (hi - lo + line - 1) // line + 1
-    edge = (first // line + np.arange(1, chunks + 1)) * line - (first - lo)  # row offsets
-    begin = np.clip(np.concatenate([np.full_like(first, lo), edge[:, :-1]], axis=1), lo, hi)
-    end = np.clip(edge, lo, hi)
-    parts = [
-        ((s[:, None] + begin)[..., None], (end - begin)[..., None], w)
-        for s, w in zip(starts, flags, strict=True)
-    ]
-    return nest(parts, 1)
+def _heads(heads: tuple[Head, ...], rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(starts, lengths) of shape (rows, heads): what each of `rows` reads first."""
+    starts = np.empty((rows.size, len(heads)), np.int64)
+    lengths = np.empty_like(starts)
+    for h, head in enumerate(heads):
+        starts[:, h], lengths[:, h] = head(rows)
+    return starts, lengths
