@@ -314,8 +314,7 @@ def _kernel_result(
     n_levels = max((len(c.level_cycles) for c in costs), default=0)
     fills = (*timing.level_fill_cycles, *(0.0,) * n_levels)
     level_cycles = tuple(
-        sum(c.level_cycles[i] for c in costs if c.level_cycles) + fills[i]
-        for i in range(n_levels)
+        sum(c.level_cycles[i] for c in costs if c.level_cycles) + fills[i] for i in range(n_levels)
     )
     dram_bytes = tally.dram_read_bytes + tally.dram_write_bytes
     return KernelResult(
