@@ -8,8 +8,11 @@ GEMV y = W x (+ b), W row-major (rows x cols), streamed once; x stays in L1:
             read the x chunk; read the chunk of each of the R rows of W
         read the R biases; write the R outputs
 
-R = (registers - 1) // 2, the most accumulators that fit beside one operand per row and x.
-A part (i, n) of the kernel takes its share of the row blocks (ncnn's loop over outputs).
+A part (i, n) of the kernel takes its contiguous share of the rows (ncnn's OpenMP loop over
+outputs; a GPU's thread blocks of rows dealt to its SMs) and runs it in blocks of
+R = (registers - 1) // 2 rows, the most accumulators that fit beside one operand per row and
+x, or its whole share if smaller. (Blocks cut before the share would let an SM's 64 K
+registers make one block of all the rows, run by one SM.)
 A batch of N > 1 images is C (N x F_out) = X (N x F_in) x W^T, X packed at run time and W
 pre-packed offline.
 """
@@ -57,12 +60,12 @@ def gemv(
     """y = W x (+ bias) for W of `shape` (rows, cols); `flops_per_output` for an epilogue."""
     rows, cols = shape
     es, line = ctx.element_bytes, ctx.line_bytes
-    block = max(1, min(rows, (ctx.register_count - 1) // 2))
+    lo, hi = ctx.share(rows)
+    block = max(1, min(hi - lo, (ctx.register_count - 1) // 2))
     spills_per_step = 2 * max(0, 2 * block + 1 - ctx.register_count)
     chunk = np.arange(0, cols * es, line)  # byte offsets of the line chunks of x
     chunk_len = np.minimum(line, cols * es - chunk)
     r = np.arange(block)
-    lo, hi = ctx.share(rows, block)
     first = np.arange(lo, hi, block)
     per_block = chunk.size * (block + 1) + 2
     blocks_per_piece = max(1, PIECE_RANGES // per_block)

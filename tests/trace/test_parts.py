@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from sim.errors import ScheduleError
 from sim.graph.load import load_workload
+from sim.hw.load import load_hardware
 from sim.hw.model import Precision
 from sim.schedule.naive import naive_schedule
 from sim.schedule.passes import PASSES, tile_chains
@@ -94,3 +95,16 @@ def test_a_part_that_is_not_one_of_count_is_an_error(part):
     s = schedule({"x": [1, 4, 4, 4]}, [{"op": "relu"}])
     with pytest.raises(ScheduleError, match="is not \\(index, count\\)"):
         kernel_tiles(s.kernels[0], s, hardware("pi3"), part)
+
+
+@pytest.mark.parametrize("name, rows", [("pi3", 16), ("xavier", 40), ("v100", 4096)])
+def test_every_part_of_a_gemv_has_rows_while_there_are_rows_enough(name, rows):
+    """A GEMV's row blocks are never larger than one part's share, so an SM's 64 K registers
+    do not make one block of all the rows, run by one SM (VGG-16's fc6 on the V100)."""
+    s = schedule({"x": [1, 64]}, [{"op": "fc", "features": rows}])
+    hw = load_hardware(name)
+    (kernel,) = s.kernels
+    parts = [kernel_tiles(kernel, s, hw, (i, hw.units)) for i in range(hw.units)]
+    flops = [sum(t.flops for t in tiles) for tiles in parts]
+    assert all(flops)
+    assert max(flops) <= 2 * min(flops)
