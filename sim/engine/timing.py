@@ -106,6 +106,8 @@ class _FluidChannel:
         self.env = env
         self.capacity = capacity
         self.flows: list[list] = []  # [remaining bytes, cap, done event, class(, unit)]
+        self.caps: set[float] = set()  # every cap a flow has had
+        self.shares: dict[tuple[int, int], tuple[list[float], list[float]]] = {}
         self.changed = env.event()
         self.idle = env.event()
         env.process(self._serve())
@@ -113,6 +115,7 @@ class _FluidChannel:
     def transfer(self, n_bytes: float, cap: float) -> simpy.Event:
         """Read `n_bytes` under the rate `cap`; the event fires when they have arrived."""
         done = self.env.event()
+        self.caps.add(cap)
         self.flows.append([float(n_bytes), cap, done, self.READ])
         self._wake()
         return done
@@ -124,6 +127,7 @@ class _FluidChannel:
                 flow[0] += n_bytes
                 break
         else:
+            self.caps.add(cap)
             self.flows.append([float(n_bytes), cap, self.env.event(), self.WRITE, unit])
         self._wake()
 
@@ -142,6 +146,27 @@ class _FluidChannel:
         return self.idle
 
     def _rates(self, flows) -> list[float]:
+        if len(self.caps) != 1:
+            return self._rates_by_cap(flows)
+        # One cap for every flow: the rates depend only on how many reads and writes there
+        # are, so each (reads, writes) pair is shared once and its rates dealt out in order.
+        kinds = [flow[3] for flow in flows]
+        n_reads = kinds.count(self.READ)
+        key = (n_reads, len(kinds) - n_reads)
+        shares = self.shares.get(key)
+        if shares is None:
+            (cap,) = self.caps
+            reads = share_max_min(self.capacity, [cap] * key[0])
+            left = max(0.0, self.capacity - sum(reads))
+            shares = self.shares[key] = (reads, share_max_min(left, [cap] * key[1]))
+        if not key[1]:
+            return shares[0]
+        if not key[0]:
+            return shares[1]
+        reads, writes = iter(shares[0]), iter(shares[1])
+        return [next(reads) if kind == self.READ else next(writes) for kind in kinds]
+
+    def _rates_by_cap(self, flows) -> list[float]:
         reads = [i for i, flow in enumerate(flows) if flow[3] == self.READ]
         writes = [i for i, flow in enumerate(flows) if flow[3] == self.WRITE]
         rates = [0.0] * len(flows)
@@ -190,7 +215,10 @@ def share_max_min(capacity: float, caps: Sequence[float]) -> list[float]:
     """Rates for flows with `caps` sharing `capacity`: max-min fair (water-filling)."""
     rates = [0.0] * len(caps)
     left, n_left = capacity, len(caps)
-    for index in sorted(range(len(caps)), key=lambda i: caps[i]):
+    order = range(len(caps))
+    if any(a > b for a, b in zip(caps, caps[1:])):  # already ascending: the sort keeps it
+        order = sorted(order, key=lambda i: caps[i])
+    for index in order:
         fair = left / n_left
         rates[index] = min(caps[index], fair)
         left -= rates[index]
