@@ -211,6 +211,69 @@ class _FluidChannel:
             self.flows = still + self.flows[len(flows) :]  # and those that arrived meanwhile
 
 
+class _Buffers:
+    """A unit's free tile buffers: simpy.Container(capacity=n, init=n) for one fetch taking
+    and one core returning a buffer at a time, its events scheduled exactly as the
+    Container's (so the run is event for event the same), without its request queues."""
+
+    def __init__(self, env: simpy.Environment, n: int):
+        self.env = env
+        self.free = n
+        self.waiting: simpy.Event | None = None  # the fetch's take, until a buffer frees
+
+    def get(self) -> simpy.Event:
+        event = self.env.event()
+        if self.free:
+            self.free -= 1
+            event.succeed()
+        else:
+            self.waiting = event
+        return event
+
+    def put(self) -> simpy.Event:
+        """Return a buffer: the waiting take gets it once this event is processed."""
+        self.free += 1
+        event = self.env.event()
+        event.callbacks.append(self._hand_over)
+        return event.succeed()
+
+    def _hand_over(self, _event: simpy.Event) -> None:
+        if self.waiting is not None and self.free:
+            self.free -= 1
+            waiting, self.waiting = self.waiting, None
+            waiting.succeed()
+
+
+class _Queue:
+    """The tiles a unit's fetch has started, for its core: simpy.Store() for one producer and
+    one consumer, its events scheduled exactly as the Store's, without its request queues."""
+
+    def __init__(self, env: simpy.Environment):
+        self.env = env
+        self.items: list = []
+        self.waiting: simpy.Event | None = None  # the core's take, until an item arrives
+
+    def put(self, item) -> simpy.Event:
+        """Add `item`: a waiting take gets it once this event is processed."""
+        self.items.append(item)
+        event = self.env.event()
+        event.callbacks.append(self._hand_over)
+        return event.succeed()
+
+    def get(self) -> simpy.Event:
+        event = self.env.event()
+        if self.items:
+            event.succeed(self.items.pop(0))
+        else:
+            self.waiting = event
+        return event
+
+    def _hand_over(self, _event: simpy.Event) -> None:
+        if self.waiting is not None and self.items:
+            waiting, self.waiting = self.waiting, None
+            waiting.succeed(self.items.pop(0))
+
+
 def share_max_min(capacity: float, caps: Sequence[float]) -> list[float]:
     """Rates for flows with `caps` sharing `capacity`: max-min fair (water-filling)."""
     rates = [0.0] * len(caps)
@@ -245,7 +308,7 @@ def run_timing(
     def fetch(kernel: str, unit: int, work: UnitWork, buffers, ready, fills: list):
         streaming = False  # the unit's reads are in flight: the latency is behind them
         for index, replay in enumerate(work):
-            yield buffers.get(1)
+            yield buffers.get()
             cost = replay()
             arrived = env.event()
             yield ready.put((index, cost, arrived))
@@ -284,7 +347,7 @@ def run_timing(
                 busy[unit] += env.now - start
                 spans.append(Span(unit_names[unit], kernel, index, start, env.now, cost))
             yield arrived
-            yield buffers.put(1)
+            yield buffers.put()
 
     def program():
         for work in kernels:
@@ -296,8 +359,8 @@ def run_timing(
             fills = [0.0]  # DRAM, then each cache level its streams used
             cores = []
             for unit, unit_work in enumerate(work.units):
-                buffers = simpy.Container(env, capacity=prefetch_tiles + 1, init=prefetch_tiles + 1)
-                ready = simpy.Store(env)
+                buffers = _Buffers(env, prefetch_tiles + 1)
+                ready = _Queue(env)
                 env.process(fetch(work.name, unit, unit_work, buffers, ready, fills))
                 cores.append(env.process(core(work.name, unit, buffers, ready, ends, busy, fills)))
             yield env.all_of(cores)
