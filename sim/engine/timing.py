@@ -27,6 +27,7 @@ share what the reads leave, under the same caps. Events are per tile and per tra
 per line. This is the only module that imports simpy.
 """
 
+import functools
 import math
 from collections.abc import Callable, Iterator, Sequence
 
@@ -186,21 +187,31 @@ class _FluidChannel:
                 yield self.changed
                 self.changed = env.event()
                 continue
-            flows = list(self.flows)
+            flows = self.flows  # transfers that arrive meanwhile are appended after these
+            n = len(flows)
             before = [flow[0] for flow in flows]
             rates = self._rates(flows)
-            times = [flow[0] / rate if rate > 0 else math.inf for flow, rate in zip(flows, rates)]
+            times = [held / rate if rate > 0 else math.inf for held, rate in zip(before, rates)]
             step = min(times)
             start = env.now
-            yield env.timeout(step) | self.changed
+            # Wait for the step or a change, whichever is processed first: what
+            # `env.timeout(step) | self.changed` does, scheduled the same, without a Condition.
+            woken = env.event()
+            wake = functools.partial(_succeed_once, woken)
+            env.timeout(step).callbacks.append(wake)
+            self.changed.callbacks.append(wake)
+            yield woken
             if self.changed.triggered:
                 self.changed = env.event()
+            else:
+                self.changed.callbacks.remove(wake)
             stepped = env.now >= start + step  # the earliest transfer is done
             elapsed = env.now - start
+            done_by = step * (1 + 1e-12)
             still = []
             for flow, rate, time, held in zip(flows, rates, times, before):
                 added = flow[0] - held  # posted to a write queue meanwhile
-                if stepped and time <= step * (1 + 1e-12):
+                if stepped and time <= done_by:
                     flow[0] = added
                 else:
                     flow[0] = max(0.0, flow[0] - rate * elapsed)
@@ -208,7 +219,12 @@ class _FluidChannel:
                     still.append(flow)
                 else:
                     flow[2].succeed()
-            self.flows = still + self.flows[len(flows) :]  # and those that arrived meanwhile
+            self.flows = still + flows[n:]
+
+
+def _succeed_once(event: simpy.Event, _cause: simpy.Event) -> None:
+    if not event.triggered:
+        event.succeed()
 
 
 class _Buffers:
