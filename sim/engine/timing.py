@@ -29,6 +29,7 @@ per line. This is the only module that imports simpy.
 
 import functools
 import math
+import operator
 from collections.abc import Callable, Iterator, Sequence
 
 import simpy
@@ -317,12 +318,15 @@ def run_timing(
         raise ValueError(f"prefetch_tiles must be >= 0, got {prefetch_tiles}")
     env = simpy.Environment()
     dram = _FluidChannel(env, channel.capacity_bytes_per_cycle)
-    spans: list[Span] = []
+    # Spans as (start, is a core's, unit, kernel, tile, end, cost): built once, in order, at
+    # the end (the start, then DRAM before the core, as the run met them).
+    spans: list[tuple] = []
     timings: list[KernelTiming] = []
     drain_end = [0.0]
 
     def fetch(kernel: str, unit: int, work: UnitWork, buffers, ready, fills: list):
         streaming = False  # the unit's reads are in flight: the latency is behind them
+        name = f"dram {unit}"
         for index, replay in enumerate(work):
             yield buffers.get()
             cost = replay()
@@ -337,7 +341,7 @@ def run_timing(
                     fills[0] += channel.latency_cycles
                     streaming = True
                 yield dram.transfer(cost.dram_read_bytes, channel.unit_cap_bytes_per_cycle)
-                spans.append(Span(f"dram {unit}", kernel, index, start, env.now, cost))
+                spans.append((start, False, name, kernel, index, env.now, cost))
             arrived.succeed()
         yield ready.put(None)
 
@@ -361,7 +365,7 @@ def run_timing(
                 start = env.now
                 yield env.timeout(cycles)
                 busy[unit] += env.now - start
-                spans.append(Span(unit_names[unit], kernel, index, start, env.now, cost))
+                spans.append((start, True, unit_names[unit], kernel, index, env.now, cost))
             yield arrived
             yield buffers.put()
 
@@ -395,5 +399,6 @@ def run_timing(
     env.run()
     if not finished.triggered:
         raise RuntimeError(f"the engine stalled after {len(timings)} kernels")  # a bug, not input
-    ordered = sorted(spans, key=lambda s: (s.start_cycles, not s.unit.startswith("dram")))
-    return Timing(tuple(timings), tuple(ordered), drain_end[0])
+    spans.sort(key=operator.itemgetter(0, 1))
+    ordered = tuple(Span(*span[2:5], span[0], *span[5:]) for span in spans)
+    return Timing(tuple(timings), ordered, drain_end[0])
