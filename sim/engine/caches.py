@@ -82,8 +82,10 @@ class DeviceCaches:
         """A chain's counts (one row of kernel.py's counter slots per level) as stats."""
         rows = counts.tolist()
         levels = tuple(
-            LevelStats(name, *row[ACCESSES : WRITEBACKS + 1])
-            for name, row in zip(self._names, rows)
+            [
+                LevelStats(name, *row[ACCESSES : WRITEBACKS + 1])
+                for name, row in zip(self._names, rows)
+            ]
         )
         return HierarchyStats(levels, rows[-1][READ_BYTES_OUT], rows[-1][WRITE_BYTES_OUT])
 

@@ -11,7 +11,6 @@ import functools
 from collections.abc import Callable
 
 import attrs
-import numpy as np
 from attrs import define
 
 from sim.analytic.counts import flops as analytic_flops
@@ -147,7 +146,7 @@ class _Tally:
     """Counts of one kernel, summed tile by tile over its units."""
 
     level_names: tuple[str, ...] = ()
-    level_counts: np.ndarray | None = None  # per level: accesses, hits, misses, ...
+    level_counts: list[list[int]] | None = None  # per level: accesses, hits, misses, ...
     line_accesses: int = 0
     collapsed_accesses: int = 0
     spill_accesses: int = 0
@@ -163,24 +162,22 @@ class _Tally:
         self.dram_read_bytes += cost.dram_read_bytes
         self.dram_write_bytes += cost.dram_write_bytes
         if stats is not None:
-            counts = np.array([self._counts(level) for level in stats.levels], np.int64)
             if self.level_counts is None:
                 self.level_names = tuple(level.name for level in stats.levels)
-                self.level_counts = counts
-            else:
-                self.level_counts += counts
+                self.level_counts = [[0] * 5 for _ in stats.levels]
+            for row, level in zip(self.level_counts, stats.levels):
+                row[0] += level.accesses
+                row[1] += level.hits
+                row[2] += level.misses
+                row[3] += level.evictions
+                row[4] += level.writebacks
         self.costs.append(cost)
-
-    @staticmethod
-    def _counts(level: LevelStats) -> tuple[int, ...]:
-        """A level's counts in LevelStats field order (attrs.astuple is slow per tile)."""
-        return level.accesses, level.hits, level.misses, level.evictions, level.writebacks
 
     @property
     def levels(self) -> tuple[LevelStats, ...]:
         if self.level_counts is None:
             return ()
-        rows = self.level_counts.tolist()
+        rows = self.level_counts
         return tuple(LevelStats(name, *row) for name, row in zip(self.level_names, rows))
 
 

@@ -27,7 +27,9 @@ share what the reads leave, under the same caps. Events are per tile and per tra
 per line. This is the only module that imports simpy.
 """
 
+import functools
 import math
+import operator
 from collections.abc import Callable, Iterator, Sequence
 
 import simpy
@@ -106,6 +108,8 @@ class _FluidChannel:
         self.env = env
         self.capacity = capacity
         self.flows: list[list] = []  # [remaining bytes, cap, done event, class(, unit)]
+        self.caps: set[float] = set()  # every cap a flow has had
+        self.shares: dict[tuple[int, int], tuple[list[float], list[float]]] = {}
         self.changed = env.event()
         self.idle = env.event()
         env.process(self._serve())
@@ -113,6 +117,7 @@ class _FluidChannel:
     def transfer(self, n_bytes: float, cap: float) -> simpy.Event:
         """Read `n_bytes` under the rate `cap`; the event fires when they have arrived."""
         done = self.env.event()
+        self.caps.add(cap)
         self.flows.append([float(n_bytes), cap, done, self.READ])
         self._wake()
         return done
@@ -124,6 +129,7 @@ class _FluidChannel:
                 flow[0] += n_bytes
                 break
         else:
+            self.caps.add(cap)
             self.flows.append([float(n_bytes), cap, self.env.event(), self.WRITE, unit])
         self._wake()
 
@@ -142,6 +148,27 @@ class _FluidChannel:
         return self.idle
 
     def _rates(self, flows) -> list[float]:
+        if len(self.caps) != 1:
+            return self._rates_by_cap(flows)
+        # One cap for every flow: the rates depend only on how many reads and writes there
+        # are, so each (reads, writes) pair is shared once and its rates dealt out in order.
+        kinds = [flow[3] for flow in flows]
+        n_reads = kinds.count(self.READ)
+        key = (n_reads, len(kinds) - n_reads)
+        shares = self.shares.get(key)
+        if shares is None:
+            (cap,) = self.caps
+            reads = share_max_min(self.capacity, [cap] * key[0])
+            left = max(0.0, self.capacity - sum(reads))
+            shares = self.shares[key] = (reads, share_max_min(left, [cap] * key[1]))
+        if not key[1]:
+            return shares[0]
+        if not key[0]:
+            return shares[1]
+        reads, writes = iter(shares[0]), iter(shares[1])
+        return [next(reads) if kind == self.READ else next(writes) for kind in kinds]
+
+    def _rates_by_cap(self, flows) -> list[float]:
         reads = [i for i, flow in enumerate(flows) if flow[3] == self.READ]
         writes = [i for i, flow in enumerate(flows) if flow[3] == self.WRITE]
         rates = [0.0] * len(flows)
@@ -161,21 +188,31 @@ class _FluidChannel:
                 yield self.changed
                 self.changed = env.event()
                 continue
-            flows = list(self.flows)
+            flows = self.flows  # transfers that arrive meanwhile are appended after these
+            n = len(flows)
             before = [flow[0] for flow in flows]
             rates = self._rates(flows)
-            times = [flow[0] / rate if rate > 0 else math.inf for flow, rate in zip(flows, rates)]
+            times = [held / rate if rate > 0 else math.inf for held, rate in zip(before, rates)]
             step = min(times)
             start = env.now
-            yield env.timeout(step) | self.changed
+            # Wait for the step or a change, whichever is processed first: what
+            # `env.timeout(step) | self.changed` does, scheduled the same, without a Condition.
+            woken = env.event()
+            wake = functools.partial(_succeed_once, woken)
+            env.timeout(step).callbacks.append(wake)
+            self.changed.callbacks.append(wake)
+            yield woken
             if self.changed.triggered:
                 self.changed = env.event()
+            else:
+                self.changed.callbacks.remove(wake)
             stepped = env.now >= start + step  # the earliest transfer is done
             elapsed = env.now - start
+            done_by = step * (1 + 1e-12)
             still = []
             for flow, rate, time, held in zip(flows, rates, times, before):
                 added = flow[0] - held  # posted to a write queue meanwhile
-                if stepped and time <= step * (1 + 1e-12):
+                if stepped and time <= done_by:
                     flow[0] = added
                 else:
                     flow[0] = max(0.0, flow[0] - rate * elapsed)
@@ -183,14 +220,85 @@ class _FluidChannel:
                     still.append(flow)
                 else:
                     flow[2].succeed()
-            self.flows = still + self.flows[len(flows) :]  # and those that arrived meanwhile
+            self.flows = still + flows[n:]
+
+
+def _succeed_once(event: simpy.Event, _cause: simpy.Event) -> None:
+    if not event.triggered:
+        event.succeed()
+
+
+class _Buffers:
+    """A unit's free tile buffers: simpy.Container(capacity=n, init=n) for one fetch taking
+    and one core returning a buffer at a time, its events scheduled exactly as the
+    Container's (so the run is event for event the same), without its request queues."""
+
+    def __init__(self, env: simpy.Environment, n: int):
+        self.env = env
+        self.free = n
+        self.waiting: simpy.Event | None = None  # the fetch's take, until a buffer frees
+
+    def get(self) -> simpy.Event:
+        event = self.env.event()
+        if self.free:
+            self.free -= 1
+            event.succeed()
+        else:
+            self.waiting = event
+        return event
+
+    def put(self) -> simpy.Event:
+        """Return a buffer: the waiting take gets it once this event is processed."""
+        self.free += 1
+        event = self.env.event()
+        event.callbacks.append(self._hand_over)
+        return event.succeed()
+
+    def _hand_over(self, _event: simpy.Event) -> None:
+        if self.waiting is not None and self.free:
+            self.free -= 1
+            waiting, self.waiting = self.waiting, None
+            waiting.succeed()
+
+
+class _Queue:
+    """The tiles a unit's fetch has started, for its core: simpy.Store() for one producer and
+    one consumer, its events scheduled exactly as the Store's, without its request queues."""
+
+    def __init__(self, env: simpy.Environment):
+        self.env = env
+        self.items: list = []
+        self.waiting: simpy.Event | None = None  # the core's take, until an item arrives
+
+    def put(self, item) -> simpy.Event:
+        """Add `item`: a waiting take gets it once this event is processed."""
+        self.items.append(item)
+        event = self.env.event()
+        event.callbacks.append(self._hand_over)
+        return event.succeed()
+
+    def get(self) -> simpy.Event:
+        event = self.env.event()
+        if self.items:
+            event.succeed(self.items.pop(0))
+        else:
+            self.waiting = event
+        return event
+
+    def _hand_over(self, _event: simpy.Event) -> None:
+        if self.waiting is not None and self.items:
+            waiting, self.waiting = self.waiting, None
+            waiting.succeed(self.items.pop(0))
 
 
 def share_max_min(capacity: float, caps: Sequence[float]) -> list[float]:
     """Rates for flows with `caps` sharing `capacity`: max-min fair (water-filling)."""
     rates = [0.0] * len(caps)
     left, n_left = capacity, len(caps)
-    for index in sorted(range(len(caps)), key=lambda i: caps[i]):
+    order = range(len(caps))
+    if any(a > b for a, b in zip(caps, caps[1:])):  # already ascending: the sort keeps it
+        order = sorted(order, key=lambda i: caps[i])
+    for index in order:
         fair = left / n_left
         rates[index] = min(caps[index], fair)
         left -= rates[index]
@@ -210,14 +318,17 @@ def run_timing(
         raise ValueError(f"prefetch_tiles must be >= 0, got {prefetch_tiles}")
     env = simpy.Environment()
     dram = _FluidChannel(env, channel.capacity_bytes_per_cycle)
-    spans: list[Span] = []
+    # Spans as (start, is a core's, unit, kernel, tile, end, cost): built once, in order, at
+    # the end (the start, then DRAM before the core, as the run met them).
+    spans: list[tuple] = []
     timings: list[KernelTiming] = []
     drain_end = [0.0]
 
     def fetch(kernel: str, unit: int, work: UnitWork, buffers, ready, fills: list):
         streaming = False  # the unit's reads are in flight: the latency is behind them
+        name = f"dram {unit}"
         for index, replay in enumerate(work):
-            yield buffers.get(1)
+            yield buffers.get()
             cost = replay()
             arrived = env.event()
             yield ready.put((index, cost, arrived))
@@ -230,7 +341,7 @@ def run_timing(
                     fills[0] += channel.latency_cycles
                     streaming = True
                 yield dram.transfer(cost.dram_read_bytes, channel.unit_cap_bytes_per_cycle)
-                spans.append(Span(f"dram {unit}", kernel, index, start, env.now, cost))
+                spans.append((start, False, name, kernel, index, env.now, cost))
             arrived.succeed()
         yield ready.put(None)
 
@@ -254,9 +365,9 @@ def run_timing(
                 start = env.now
                 yield env.timeout(cycles)
                 busy[unit] += env.now - start
-                spans.append(Span(unit_names[unit], kernel, index, start, env.now, cost))
+                spans.append((start, True, unit_names[unit], kernel, index, env.now, cost))
             yield arrived
-            yield buffers.put(1)
+            yield buffers.put()
 
     def program():
         for work in kernels:
@@ -268,8 +379,8 @@ def run_timing(
             fills = [0.0]  # DRAM, then each cache level its streams used
             cores = []
             for unit, unit_work in enumerate(work.units):
-                buffers = simpy.Container(env, capacity=prefetch_tiles + 1, init=prefetch_tiles + 1)
-                ready = simpy.Store(env)
+                buffers = _Buffers(env, prefetch_tiles + 1)
+                ready = _Queue(env)
                 env.process(fetch(work.name, unit, unit_work, buffers, ready, fills))
                 cores.append(env.process(core(work.name, unit, buffers, ready, ends, busy, fills)))
             yield env.all_of(cores)
@@ -288,5 +399,6 @@ def run_timing(
     env.run()
     if not finished.triggered:
         raise RuntimeError(f"the engine stalled after {len(timings)} kernels")  # a bug, not input
-    ordered = sorted(spans, key=lambda s: (s.start_cycles, not s.unit.startswith("dram")))
-    return Timing(tuple(timings), tuple(ordered), drain_end[0])
+    spans.sort(key=operator.itemgetter(0, 1))
+    ordered = tuple(Span(*span[2:5], span[0], *span[5:]) for span in spans)
+    return Timing(tuple(timings), ordered, drain_end[0])
