@@ -158,6 +158,8 @@ def _level_slices(span: Span, first_tid: int, clock_hz: float) -> list[dict[str,
         return []
     events = []
     for depth, (cycles, stats) in enumerate(zip(cost.level_cycles, cost.levels)):
+        if span.tile == 0 and cost.level_latency_cycles:  # a stream's first tile waits too
+            cycles += cost.level_latency_cycles[depth]
         if cycles <= 0:
             continue
         event = _slice(span.kernel, "cache", first_tid + depth, span.start_cycles, cycles, clock_hz)
