@@ -104,7 +104,8 @@ def main(argv: list[str] | None = None) -> int:
     if sys.stdout is None:  # started with its standard output closed (`>&-`)
         print("error: standard output is closed", file=sys.stderr)
         return EXIT_USER_ERROR
-    previous = _raise_on_sigterm()
+    received: list[int] = []  # the SIGTERMs that arrived
+    previous = _raise_on_sigterm(received)
     try:
         args = build_parser(argv).parse_args(argv)
         with warnings.catch_warnings():
@@ -125,17 +126,39 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         _discard_stdout()
         return EXIT_BROKEN_PIPE
+    except Exception as exc:  # raised while an interruption unwound (numba's compiler, say)
+        interruption = _interruption(exc, bool(received))
+        if interruption is None:
+            raise
+        print("terminated" if interruption is Terminated else "interrupted", file=sys.stderr)
+        return EXIT_TERMINATED if interruption is Terminated else EXIT_INTERRUPTED
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
 
 
-def _raise_on_sigterm():
-    """Make SIGTERM raise `Terminated` (main thread only); the handler it replaces."""
+def _interruption(exc: BaseException, sigterm: bool) -> type[BaseException] | None:
+    """Terminated or KeyboardInterrupt if `exc` was raised while one of them unwound (its
+    context chain holds it), or if SIGTERM arrived at all: a library interrupted in the
+    middle of its work (numba compiling a kernel) may fail with an error of its own."""
+    seen = exc
+    while seen is not None:
+        if isinstance(seen, Terminated):
+            return Terminated
+        if isinstance(seen, KeyboardInterrupt):
+            return KeyboardInterrupt
+        seen = seen.__context__ or seen.__cause__
+    return Terminated if sigterm else None
+
+
+def _raise_on_sigterm(received: list[int]):
+    """Make SIGTERM raise `Terminated` (main thread only), noted in `received`; the handler it
+    replaces."""
     if threading.current_thread() is not threading.main_thread():
         return None
 
     def handler(signum, frame):
+        received.append(signum)
         raise Terminated
 
     return signal.signal(signal.SIGTERM, handler)

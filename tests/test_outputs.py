@@ -1,6 +1,7 @@
 """No lost data: outputs are checked before any work, written together or not at all, and
 an interrupted run leaves every old file as it was."""
 
+import argparse
 import os
 import signal
 import subprocess
@@ -9,8 +10,8 @@ import time
 
 import pytest
 
-from sim import outputs
-from sim.cli import main
+from sim import cli, outputs
+from sim.cli import Terminated, main
 from sim.errors import ConfigError
 from tests.conftest import ROOT
 
@@ -131,3 +132,44 @@ def test_sigterm_ends_a_run_like_ctrl_c_with_no_file_written(tmp_path):
     assert proc.returncode == 143 and out == "" and err == "terminated\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["old.json"]
     assert (tmp_path / "old.json").read_text() == "old\n"
+
+
+def _failing_while(interruption: BaseException):
+    """A command that fails with an error of its own while `interruption` unwinds, as numba
+    does when a signal lands in the middle of compiling a kernel."""
+
+    def run(args):
+        try:
+            raise interruption
+        except BaseException:
+            raise RuntimeError("no compiled object yet") from None
+
+    return run
+
+
+@pytest.mark.parametrize(
+    "interruption, code, said",
+    [(Terminated(), 143, "terminated\n"), (KeyboardInterrupt(), 130, "interrupted\n")],
+)
+def test_an_error_raised_while_an_interruption_unwinds_ends_as_the_interruption(
+    monkeypatch, capsys, interruption, code, said
+):
+    parser = cli.build_parser(["list"])
+    monkeypatch.setattr(cli, "build_parser", lambda argv: parser)
+    monkeypatch.setattr(
+        parser, "parse_args", lambda argv: argparse.Namespace(run=_failing_while(interruption))
+    )
+    assert cli.main(["list"]) == code
+    assert capsys.readouterr().err == said
+
+
+def test_an_error_of_its_own_is_not_an_interruption(monkeypatch):
+    parser = cli.build_parser(["list"])
+    monkeypatch.setattr(cli, "build_parser", lambda argv: parser)
+
+    def broken(args):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(parser, "parse_args", lambda argv: argparse.Namespace(run=broken))
+    with pytest.raises(RuntimeError, match="a bug"):
+        cli.main(["list"])
