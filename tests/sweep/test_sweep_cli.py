@@ -119,7 +119,10 @@ def test_an_interrupted_sweep_keeps_its_rows_and_a_rerun_completes_it(
     assert open_store(results).rows() == open_store(whole).rows()  # in spec order, once each
 
 
-def test_a_sweep_killed_mid_write_and_rerun_has_every_row_once(spec, tmp_path):
+def test_a_sweep_killed_mid_write_and_rerun_has_every_row_once(write_file, tmp_path):
+    # MobileNet's points take long enough (about a second each) for the kill to land between
+    # two rows; matvec_1000's four can all be written between two looks at the file
+    spec = write_file("spec.yaml", SPEC.replace("matvec_1000", "mobilenet"))
     results = tmp_path / "r.csv"
     argv = [sys.executable, "-m", "sim", "sweep", spec, "-o", str(results), "--workers", "1"]
     process = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
