@@ -118,7 +118,7 @@ work_accesses = st.integers(0, 10**8)
 def sparsity_specs(draw):
     """Any spec: unstructured, N:M, RxC blocks (up to 8 x 8), channel or dense."""
     fraction = draw(
-        st.fractions(0, 1).filter(lambda f: f < 1).map(lambda f: f.limit_denominator(100))
+        st.fractions(0, 1).map(lambda f: f.limit_denominator(100)).filter(lambda f: f < 1)
     )
     kind = draw(st.sampled_from(["unstructured", "nm", "block", "channel", "dense"]))
     if kind == "nm":
