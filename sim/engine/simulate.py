@@ -177,8 +177,8 @@ class _Tally:
     def levels(self) -> tuple[LevelStats, ...]:
         if self.level_counts is None:
             return ()
-        rows = self.level_counts
-        return tuple(LevelStats(name, *row) for name, row in zip(self.level_names, rows))
+        pairs = zip(self.level_names, self.level_counts)
+        return tuple(LevelStats(name, *row) for name, row in pairs)
 
 
 WRITE_BACK_KERNEL = "(write-back)"
@@ -309,7 +309,7 @@ def _kernel_result(
 ) -> KernelResult:
     costs = tally.costs
     n_levels = max((len(c.level_cycles) for c in costs), default=0)
-    fills = (*timing.level_fill_cycles, *(0.0,) * n_levels)
+    fills = timing.level_fill_cycles or (0.0,) * n_levels  # none: no tile ran
     level_cycles = tuple(
         sum(c.level_cycles[i] for c in costs if c.level_cycles) + fills[i] for i in range(n_levels)
     )

@@ -296,7 +296,7 @@ def share_max_min(capacity: float, caps: Sequence[float]) -> list[float]:
     rates = [0.0] * len(caps)
     left, n_left = capacity, len(caps)
     order = range(len(caps))
-    if any(a > b for a, b in zip(caps, caps[1:])):  # already ascending: the sort keeps it
+    if any(a > b for a, b in zip(caps, caps[1:])):  # an ascending order is the sort's own
         order = sorted(order, key=lambda i: caps[i])
     for index in order:
         fair = left / n_left
@@ -324,7 +324,7 @@ def run_timing(
     timings: list[KernelTiming] = []
     drain_end = [0.0]
 
-    def fetch(kernel: str, unit: int, work: UnitWork, buffers, ready, fills: list):
+    def fetch(kernel: str, unit: int, work: UnitWork, buffers, ready, dram_fill: list):
         streaming = False  # the unit's reads are in flight: the latency is behind them
         name = f"dram {unit}"
         for index, replay in enumerate(work):
@@ -338,7 +338,7 @@ def run_timing(
                 start = env.now
                 if not streaming:
                     yield env.timeout(channel.latency_cycles)
-                    fills[0] += channel.latency_cycles
+                    dram_fill[0] += channel.latency_cycles
                     streaming = True
                 yield dram.transfer(cost.dram_read_bytes, channel.unit_cap_bytes_per_cycle)
                 spans.append((start, False, name, kernel, index, env.now, cost))
@@ -346,6 +346,7 @@ def run_timing(
         yield ready.put(None)
 
     def core(kernel: str, unit: int, buffers, ready, ends: list, busy: list, fills: list):
+        """`fills`: per cache level, the latency the kernel's streams paid (grown as needed)."""
         first = True
         while True:
             item = yield ready.get()
@@ -357,9 +358,9 @@ def run_timing(
             if first:  # the stream's first lines from each level
                 cycles = cost.first_core_cycles
                 latencies = cost.level_latency_cycles
-                fills.extend([0.0] * (1 + len(latencies) - len(fills)))
+                fills.extend([0.0] * (len(latencies) - len(fills)))
                 for depth, latency in enumerate(latencies):
-                    fills[1 + depth] += latency
+                    fills[depth] += latency
                 first = False
             if cycles > 0:
                 start = env.now
@@ -376,18 +377,18 @@ def run_timing(
                 yield env.timeout(work.overhead_cycles)
             n = len(work.units)
             ends, busy = [start] * n, [0.0] * n
-            fills = [0.0]  # DRAM, then each cache level its streams used
+            dram_fill, fills = [0.0], []  # the latency the units' streams paid
             cores = []
             for unit, unit_work in enumerate(work.units):
                 buffers = _Buffers(env, prefetch_tiles + 1)
                 ready = _Queue(env)
-                env.process(fetch(work.name, unit, unit_work, buffers, ready, fills))
+                env.process(fetch(work.name, unit, unit_work, buffers, ready, dram_fill))
                 cores.append(env.process(core(work.name, unit, buffers, ready, ends, busy, fills)))
             yield env.all_of(cores)
             relative = tuple(end - start for end in ends)
             timings.append(
                 KernelTiming(
-                    work.name, start, env.now, relative, tuple(busy), tuple(fills[1:]), fills[0]
+                    work.name, start, env.now, relative, tuple(busy), tuple(fills), dram_fill[0]
                 )
             )
             if progress is not None:
