@@ -56,20 +56,34 @@ def compute_cycles(
     cls: ComputeClass,
     algorithm: str = "auto",
 ) -> float:
-    """One unit's compute cycles for `tile` of a kernel of class `cls` whose main op is `kind`
-    and runs `algorithm` (a sparse kernel's name carries its block: sim/compute/sparse.py).
+    """One unit's compute cycles for `tile` alone (counts_cycles of its counts)."""
+    return counts_cycles(tile.flops, tile_accesses(tile), hw, precision, kind, cls, algorithm)
+
+
+def counts_cycles(
+    flops: float,
+    accesses: float,
+    hw: Hardware,
+    precision: Precision,
+    kind: str,
+    cls: ComputeClass,
+    algorithm: str = "auto",
+) -> float:
+    """One unit's compute cycles for `flops` and `accesses` of a kernel of class `cls` whose
+    main op is `kind` and runs `algorithm` (a sparse kernel's name carries its block:
+    sim/compute/sparse.py). Non-decreasing in both counts.
 
     Without a compute model, FLOPs at the unit's peak times the op kind's efficiency."""
     model = hw.compute
     if model is None:
         peak = hw.core.flops_per_cycle.of(precision) * hw.core.efficiency_of(kind)
-        return tile.flops / peak
+        return flops / peak
     block = block_of(algorithm)
     if block is not None:  # a sparse kernel (sim/compute/sparse.py)
         from sim.compute.sparse import sparse_cycles
 
-        return sparse_cycles(tile.flops, tile_accesses(tile), model, precision, block[0])
-    return unit_cycles(tile.flops, tile_accesses(tile), model, cls, precision)
+        return sparse_cycles(flops, accesses, model, precision, block[0])
+    return unit_cycles(flops, accesses, model, cls, precision)
 
 
 def kernel_overhead_cycles(hw: Hardware) -> float:

@@ -14,15 +14,18 @@ only the engine's slice of it: the stream waits for each level's latency once, a
 (`first_core_cycles`, and the DRAM latency in sim/engine/timing.py), so the time does not
 depend on how finely the engine slices the stream.
 
-A core runs its arithmetic and its cache ports concurrently, so the core is busy for the
-largest of compute and the level times; DRAM is a separate unit (sim/engine/timing.py).
+A core runs its arithmetic and its cache ports concurrently, over its whole part of a
+kernel: the part costs the largest of compute and the level times of its counts, and
+CoreStream charges each tile what it adds to that. DRAM is a separate unit
+(sim/engine/timing.py).
 """
 
+import attrs
 from attrs import define
 
 from sim.cache.stats import HierarchyStats, LevelStats
 from sim.compute.classes import ComputeClass
-from sim.compute.model import compute_cycles
+from sim.compute.model import compute_cycles, counts_cycles, tile_accesses
 from sim.hw.model import Hardware, Precision
 from sim.trace.model import Tile
 
@@ -47,10 +50,13 @@ class TileCost:
     dram_bandwidth_cycles: float  # the bytes at peak bandwidth
     levels: tuple[LevelStats, ...] = ()  # cache counts, innermost first (none: no caches)
     level_latency_cycles: tuple[float, ...] = ()  # per level the tile uses, else 0
+    stream_core_cycles: float | None = None  # the tile's part of its stream's (CoreStream)
 
     @property
     def core_cycles(self) -> float:
         """The core's time for the tile inside a running stream: latencies already hidden."""
+        if self.stream_core_cycles is not None:
+            return self.stream_core_cycles
         return max(self.compute_cycles, *self.level_cycles, 0.0)
 
     @property
@@ -58,7 +64,7 @@ class TileCost:
         """The core's time for the first tile of its stream: each level's first line comes
         after that level's latency."""
         filled = (c + f for c, f in zip(self.level_cycles, self.level_latency_cycles))
-        return max(self.compute_cycles, *filled, 0.0)
+        return max(self.core_cycles, *filled, 0.0)
 
     @property
     def dram_bytes(self) -> int:
@@ -138,3 +144,41 @@ def _level_cycles(
         cycles.append(moved_bytes / level.bytes_per_cycle)
         latencies.append(level.latency_cycles if moved_bytes else 0.0)
     return tuple(cycles), tuple(latencies)
+
+
+class CoreStream:
+    """A unit's tiles of one kernel as the one stream its core runs.
+
+    The compute model's rules and ceilings are rates of a whole kernel (its measured fraction
+    is of a whole SGEMM, packing included: hw_configs), and a core overlaps its arithmetic
+    with its cache ports over the stream, not within slices the engine happens to cut. So a
+    tile is charged what it adds to the stream's cost: the compute and core cycles of the
+    counts so far, minus those of the counts before it. The tiles then add up to the cost
+    of the unit's whole part, however finely the engine slices it, and fewer accesses or
+    port bytes never cost more (both cycle counts are non-decreasing in every count).
+    """
+
+    def __init__(self, hw: Hardware, precision: Precision, kernel: tuple[str, ComputeClass, str]):
+        self._model = (hw, precision, *kernel)
+        self._flops = 0
+        self._accesses = 0
+        self._levels: list[float] = []
+        self._compute = 0.0
+        self._core = 0.0
+
+    def charge(self, tile: Tile, cost: TileCost) -> TileCost:
+        """`cost` of the stream's next tile, with its compute and core cycles the stream's."""
+        self._flops += tile.flops
+        self._accesses += tile_accesses(tile)
+        self._levels.extend([0.0] * (len(cost.level_cycles) - len(self._levels)))
+        for depth, cycles in enumerate(cost.level_cycles):
+            self._levels[depth] += cycles
+        compute = counts_cycles(self._flops, self._accesses, *self._model)
+        core = max(compute, *self._levels, 0.0)
+        charged = attrs.evolve(
+            cost,
+            compute_cycles=max(0.0, compute - self._compute),
+            stream_core_cycles=max(0.0, core - self._core),
+        )
+        self._compute, self._core = compute, core
+        return charged

@@ -20,7 +20,7 @@ from sim.cache.stats import HierarchyStats, LevelStats
 from sim.compute.classes import ComputeClass
 from sim.compute.model import kernel_overhead_cycles
 from sim.engine.caches import DeviceCaches
-from sim.engine.costs import TileCost, dram_channel, dram_cycles, tile_cost
+from sim.engine.costs import CoreStream, TileCost, dram_channel, dram_cycles, tile_cost
 from sim.engine.split import tile_lines
 from sim.engine.timing import KernelTiming, KernelWork, Timing, run_timing
 from sim.errors import WorkloadError
@@ -219,16 +219,17 @@ def simulate(
     unit_tiles = [0] * hw.units
     launch = kernel_overhead_cycles(hw)  # a GPU kernel's launch gap (sim/compute/model.py)
 
-    def replay(unit: int, tile: Tile, kind: KernelKind, tally: _Tally) -> TileCost:
+    def replay(unit: int, tile: Tile, kind: KernelKind, stream: CoreStream, tally) -> TileCost:
         stats = device.run_tile(unit, tile) if device is not None else None
-        cost = tile_cost(tile, stats, hw, precision, *kind)
+        cost = stream.charge(tile, tile_cost(tile, stats, hw, precision, *kind))
         tally.add(tile, stats, cost)
         unit_tiles[unit] += 1
         return cost
 
     def unit_work(unit: int, tiles, kind: KernelKind, tally: _Tally):
+        stream = CoreStream(hw, precision, kind)
         for tile in tiles:
-            yield functools.partial(replay, unit, tile, kind, tally)
+            yield functools.partial(replay, unit, tile, kind, stream, tally)
 
     def kernels():
         for kernel in schedule.kernels:

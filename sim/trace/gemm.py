@@ -33,6 +33,7 @@ share, and it packs A where the whole kernel would.
 
 from collections.abc import Iterator
 
+import attrs
 import numpy as np
 from attrs import define
 
@@ -123,7 +124,8 @@ def gemm_ranges(ctx: Context, gemm: Gemm, scratch: int) -> Iterator[Ranges]:
                     a_base = gemm.a.address + (pc * gemm.m + ic * k_cur) * es
                 else:  # where the whole kernel packs these rows of its block
                     a_base = a_block + (ic - ic0) * k_cur * es
-                    yield from pack(ctx, gemm.a, "a", ic, m_cur, pc, k_cur, blk.mr, a_base)
+                    packing = pack(ctx, gemm.a, "a", ic, m_cur, pc, k_cur, blk.mr, a_base)
+                    yield from (attrs.evolve(piece, own_pass=True) for piece in packing)
                 if gemm.b_scale is not None:
                     flops = k_cur * n_cur if ic == 0 else 0
                     yield Ranges(flops, [gemm.b_scale + pc * es], [k_cur * es], [False])

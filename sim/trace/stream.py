@@ -35,13 +35,19 @@ def _flags(values) -> np.ndarray:
 
 @define(frozen=True, eq=False)
 class Ranges:
-    """Byte ranges in program order; a range of length 0 is no access (a masked slot)."""
+    """Byte ranges in program order; a range of length 0 is no access (a masked slot).
+
+    `own_pass`: the ranges belong to a pass whose output the code after it consumes (a
+    packing pass). An in-order core runs such a pass to its end before the next loop starts,
+    so its reads can overlap only its own work: TileBuilder never puts it in a tile with
+    ranges of another pass."""
 
     flops: int
     starts: np.ndarray = field(converter=_i64)
     lengths: np.ndarray = field(converter=_i64)
     writes: np.ndarray = field(converter=_flags)
     spill_accesses: int = 0
+    own_pass: bool = False
 
 
 def _shape(value) -> tuple[int, ...]:
@@ -167,6 +173,7 @@ class TileBuilder:
         self.line_bytes = line_bytes
         self.vector_bytes = vector_bytes
         self.max_lines = max_lines
+        self._own_pass = False  # whether the pending ranges are a pass of their own
         self._reset()
 
     def _reset(self) -> None:
@@ -180,8 +187,10 @@ class TileBuilder:
     def add(self, ranges: Ranges) -> Iterator[Tile]:
         keys, touched, done = expand(ranges, self.line_bytes, self.vector_bytes)
         total = keys.size
-        if self._pending and self._pending + total > self.max_lines:
+        other_pass = self._own_pass != ranges.own_pass
+        if self._pending and (other_pass or self._pending + total > self.max_lines):
             yield self._tile()
+        self._own_pass = ranges.own_pass
         if total <= self.max_lines:
             self._append(ranges.flops, keys, touched, int(done[-1]), ranges.spill_accesses)
             return

@@ -1,9 +1,17 @@
 import attrs
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sim.cache.stats import HierarchyStats, LevelStats
 from sim.compute.classes import ComputeClass
-from sim.engine.costs import dram_channel, dram_cycles, effective_dram_bytes_per_s, tile_cost
+from sim.engine.costs import (
+    CoreStream,
+    dram_channel,
+    dram_cycles,
+    effective_dram_bytes_per_s,
+    tile_cost,
+)
 from sim.hw.load import load_hardware
 from sim.hw.model import Precision
 from sim.trace.model import Tile
@@ -68,3 +76,39 @@ def test_without_caches_every_line_access_is_dram_traffic():
     cost = tile_cost(tile, None, hw, Precision.FP32, "relu", ComputeClass.ELEMENTWISE)
     assert (cost.dram_read_bytes, cost.dram_write_bytes) == (128, 64)
     assert cost.level_cycles == ()
+
+
+def _stream_tile(flops: int, lines: int, collapsed: int) -> Tile:
+    return Tile(flops=flops, line_addresses=[64 * i for i in range(lines)],
+                is_write=[0] * lines, collapsed_accesses=collapsed)
+
+
+tile_counts = st.tuples(st.integers(0, 20_000), st.integers(0, 40), st.integers(0, 400))
+
+
+@given(st.lists(tile_counts, min_size=1, max_size=12), st.data())
+@settings(max_examples=100, deadline=None)
+def test_a_stream_costs_its_counts_however_it_is_sliced(counts, data):
+    """The core cycles of a unit's tiles add up to those of its whole part, whether the
+    engine cut it into many tiles or one; no tile is charged less than nothing."""
+    hw = load_hardware("pi3")
+    kernel = ("conv2d", ComputeClass.GEMM, "auto")
+    cuts = sorted(data.draw(st.sets(st.integers(1, len(counts)), max_size=len(counts))))
+    groups = [counts[a:b] for a, b in zip([0, *cuts], [*cuts, len(counts)]) if b > a]
+
+    def charged(pieces) -> tuple[float, float]:
+        stream, compute, core = CoreStream(hw, Precision.FP32, kernel), 0.0, 0.0
+        for flops, lines, collapsed in pieces:
+            tile = _stream_tile(flops, lines, collapsed)
+            stats = HierarchyStats(
+                (LevelStats("L1D", lines, lines, 0, 0, 0), LevelStats("L2", 0, 0, 0, 0, 0)), 0, 0
+            )
+            cost = stream.charge(tile, tile_cost(tile, stats, hw, Precision.FP32, *kernel))
+            assert cost.compute_cycles >= 0 and cost.core_cycles >= 0
+            compute, core = compute + cost.compute_cycles, core + cost.core_cycles
+        return compute, core
+
+    merged = [tuple(map(sum, zip(*group))) for group in groups]
+    assert charged(counts) == pytest.approx(charged(merged), rel=1e-9)
+    whole = [tuple(map(sum, zip(*counts)))]
+    assert charged(counts) == pytest.approx(charged(whole), rel=1e-9)

@@ -116,3 +116,35 @@ def test_join_equals_broadcasting_and_concatenating(data, lead):
     for got, expected in zip(join(_ours(parts)), _plain_join(parts), strict=True):
         assert got.shape == expected.shape
         assert np.array_equal(got, expected)
+
+
+@given(
+    passes=st.lists(st.tuples(ranges, st.booleans()), min_size=1, max_size=6),
+    max_lines=st.integers(1, 50),
+)
+@settings(max_examples=100, deadline=None)
+def test_a_pass_of_its_own_never_shares_a_tile(passes, max_lines):
+    """Ranges of a pass of their own (a packing pass) and the others never meet in a tile;
+    the stream is the same as without the flag."""
+    builder, plain = TileBuilder(LINE, VECTOR, max_lines), TileBuilder(LINE, VECTOR, max_lines)
+    tiles, reference, owners = [], [], []
+    for index, (piece, own) in enumerate(passes):
+        starts, lengths, writes = (
+            (list(c) for c in zip(*piece, strict=True)) if piece else ([], [], [])
+        )
+        marker = 1 << 40 if own else 0  # where a tile's lines come from, by address
+        starts = [s + marker for s in starts]
+        made = list(builder.add(Ranges(index, starts, lengths, writes, own_pass=own)))
+        tiles += made
+        reference += plain.add(Ranges(index, starts, lengths, writes))
+    tiles += builder.flush()
+    reference += plain.flush()
+    for tile in tiles:
+        owners.append({int(a) >= 1 << 40 for a in tile.line_addresses})
+    assert all(len(owner) <= 1 for owner in owners)
+    ours = [(int(a), bool(w)) for t in tiles for a, w in zip(t.line_addresses, t.is_write)]
+    theirs = [(int(a), bool(w)) for t in reference for a, w in zip(t.line_addresses, t.is_write)]
+    assert [a for i, a in enumerate(ours) if i == 0 or a != ours[i - 1]] == [
+        a for i, a in enumerate(theirs) if i == 0 or a != theirs[i - 1]
+    ]
+    assert sum(t.flops for t in tiles) == sum(t.flops for t in reference)
