@@ -46,17 +46,28 @@ class StageTile:
 
 def chain_tiles(kernel: Kernel) -> Iterator[tuple[StageTile, ...]]:
     """For each tile of the output, row-major, every stage's part of it, first stage first."""
-    stages = kernel.stages
-    _, _, height, width = stages[-1].outputs[0].shape
+    for out in tile_regions(kernel):
+        yield stage_tiles(kernel, out)
+
+
+def tile_regions(kernel: Kernel) -> list[Region]:
+    """The tiles of the last stage's output, row-major."""
+    _, _, height, width = kernel.stages[-1].outputs[0].shape
     th, tw = kernel.tile
-    for y0 in range(0, height, th):
-        for x0 in range(0, width, tw):
-            out = Region((y0, min(y0 + th, height)), (x0, min(x0 + tw, width)))
-            parts = []
-            for stage in reversed(stages):
-                parts.append(_stage_tile(stage, out))
-                out = parts[-1].input
-            yield tuple(reversed(parts))
+    return [
+        Region((y0, min(y0 + th, height)), (x0, min(x0 + tw, width)))
+        for y0 in range(0, height, th)
+        for x0 in range(0, width, tw)
+    ]
+
+
+def stage_tiles(kernel: Kernel, out: Region) -> tuple[StageTile, ...]:
+    """Every stage's part of the output tile `out`, first stage first."""
+    parts = []
+    for stage in reversed(kernel.stages):
+        parts.append(_stage_tile(stage, out))
+        out = parts[-1].input
+    return tuple(reversed(parts))
 
 
 def halo_flops(kernel: Kernel) -> int:

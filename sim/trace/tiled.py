@@ -13,7 +13,13 @@ left, and its epilogue), traced by the ordinary generator in a schedule where:
   scratch address, and the stage's own scratch (packing, columns) comes after them: the
   intermediate never reaches the tensors' address space.
 Weights and epilogue parameters are read again by every tile, as the generators read them.
-A part (i, n) of the kernel runs its share of the tiles, each tile whole.
+
+A part (i, n) of the kernel runs a contiguous share of the tiles (Context.share), each tile
+whole, every stage of it, with no barrier between stages: the parallel loop over tiles of a
+Halide schedule, or a GPU's fused kernel with one thread block per tile (docs/schedules.md).
+The tiling pass makes at least as many tiles as units where the output allows (sim/schedule/
+passes/tiling.py). The parts' intermediates take the same scratch addresses, as the parts
+of every kernel share its scratch (docs/traces.md, "Parts").
 """
 
 from collections.abc import Callable, Iterator
@@ -25,7 +31,7 @@ from attrs import define
 from sim.graph.model import Tensor
 from sim.schedule.model import Algorithm, Buffer, Kernel
 from sim.schedule.naive import align
-from sim.schedule.tiles import TILE_SUFFIX, Region, StageTile, chain_tiles
+from sim.schedule.tiles import TILE_SUFFIX, Region, StageTile, stage_tiles, tile_regions
 from sim.trace.context import Context
 from sim.trace.stream import Ranges
 
@@ -59,9 +65,10 @@ class Window:
 def tiled_ranges(ctx: Context, ranges_of: Callable[[Context], Iterator[Ranges]]):
     """Every tile's stages in order; `ranges_of(ctx)` traces one stage's tile."""
     stages = ctx.kernel.stages
-    tiles = list(chain_tiles(ctx.kernel))
-    lo, hi = ctx.share(len(tiles))
-    for tile in tiles[lo:hi]:
+    regions = tile_regions(ctx.kernel)
+    lo, hi = ctx.share(len(regions))
+    for out in regions[lo:hi]:
+        tile = stage_tiles(ctx.kernel, out)
         buffers, windows, scratch_end = _layout(ctx, tile)
         traced = attrs.evolve(ctx.schedule, buffers=buffers, workspace_address=scratch_end)
         for stage, part in zip(stages, tile, strict=True):
