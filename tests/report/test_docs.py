@@ -13,7 +13,7 @@ import pytest
 from sim.cli import main
 from tests.conftest import ROOT
 
-DOCS = {"levers.md": 12, "reports.md": 3, "tutorial.md": 18}
+DOCS = {"levers.md": 12, "reports.md": 3, "schedules.md": 7, "tutorial.md": 18}
 BLOCK = re.compile(r"```console\n\$ (.*?)\n(.*?)```", flags=re.S)
 BLOCKS = [
     (name, *block) for name in DOCS for block in BLOCK.findall((ROOT / "docs" / name).read_text())
