@@ -18,11 +18,13 @@ A core runs its arithmetic and its cache ports concurrently, so the core is busy
 largest of compute and the level times; DRAM is a separate unit (sim/engine/timing.py).
 """
 
+from collections.abc import Callable
+
 from attrs import define
 
-from sim.cache.stats import HierarchyStats, LevelStats
+from sim.cache.stats import HierarchyStats, LevelCounts, LevelStats
 from sim.compute.classes import ComputeClass
-from sim.compute.model import compute_cycles
+from sim.compute.model import cycles_of
 from sim.hw.model import Hardware, Precision
 from sim.trace.model import Tile
 
@@ -45,8 +47,14 @@ class TileCost:
     dram_write_bytes: int
     dram_cycles: float  # the bytes at one unit's effective rate
     dram_bandwidth_cycles: float  # the bytes at peak bandwidth
-    levels: tuple[LevelStats, ...] = ()  # cache counts, innermost first (none: no caches)
+    # cache counts per level, innermost first (none: no caches), as plain tuples: a run has
+    # tens of thousands of tiles and only a timeline reads them (`levels`)
+    level_counts: tuple[LevelCounts, ...] = ()
     level_latency_cycles: tuple[float, ...] = ()  # per level the tile uses, else 0
+
+    @property
+    def levels(self) -> tuple[LevelStats, ...]:
+        return tuple(LevelStats(*counts) for counts in self.level_counts)
 
     @property
     def core_cycles(self) -> float:
@@ -106,35 +114,63 @@ def tile_cost(
 ) -> TileCost:
     """The cost of `tile` of a kernel whose main op is `kind`, of compute class `cls`, running
     `algorithm`, whose line accesses produced `stats` (None: caches disabled)."""
-    compute = compute_cycles(tile, hw, precision, kind, cls, algorithm)
+    cost = tile_costing(hw, precision, kind, cls, algorithm)
     if stats is None:
-        line = hw.dram_request_bytes
-        writes = int(tile.is_write.sum())
-        read_bytes, write_bytes = (tile.line_accesses - writes) * line, writes * line
-        levels: tuple[float, ...] = ()
-        latencies: tuple[float, ...] = ()
-    else:
-        read_bytes, write_bytes = stats.dram_read_bytes, stats.dram_write_bytes
-        levels, latencies = _level_cycles(tile, stats, hw)
-    total, bandwidth = dram_cycles(read_bytes + write_bytes, hw)
-    counts = stats.levels if stats is not None else ()
-    return TileCost(
-        tile.flops, compute, levels, read_bytes, write_bytes, total, bandwidth, counts, latencies
-    )
+        return cost(tile, None, 0, 0)
+    counts = tuple(lv.as_counts() for lv in stats.levels)
+    return cost(tile, counts, stats.dram_read_bytes, stats.dram_write_bytes)
+
+
+TileCosting = Callable[[Tile, "tuple[LevelCounts, ...] | None", int, int], TileCost]
+
+
+def tile_costing(
+    hw: Hardware, precision: Precision, kind: str, cls: ComputeClass, algorithm: str = "auto"
+) -> TileCosting:
+    """`tile_cost` of one kernel as a function of (tile, level counts or None without caches,
+    DRAM bytes read, written): the kernel's and the device's constants are looked up once,
+    not per tile."""
+    compute_cycles = cycles_of(hw, precision, kind, cls, algorithm)
+    line = hw.dram_request_bytes
+    width = min(hw.core.registers.width_bytes, hw.caches[0].line_bytes) if hw.caches else 0
+    ports = tuple((lv.line_bytes, lv.bytes_per_cycle, lv.latency_cycles) for lv in hw.caches)
+    clock, rate = hw.core.clock_hz, effective_dram_bytes_per_s(hw)
+    peak = hw.dram.bandwidth_bytes_per_s
+
+    def cost(tile, counts, read_bytes, write_bytes) -> TileCost:
+        accesses = tile.line_accesses + tile.collapsed_accesses + tile.spill_accesses
+        compute = compute_cycles(tile.flops, accesses)
+        if counts is None:
+            writes = int(tile.is_write.sum())
+            read_bytes, write_bytes = (tile.line_accesses - writes) * line, writes * line
+            levels: tuple[float, ...] = ()
+            latencies: tuple[float, ...] = ()
+            counts = ()
+        else:
+            levels, latencies = _level_cycles(accesses, width, counts, ports)
+        n_bytes = read_bytes + write_bytes  # dram_cycles, its constants looked up once
+        total, bandwidth = n_bytes / rate * clock, n_bytes / peak * clock
+        return TileCost(
+            tile.flops, compute, levels, read_bytes, write_bytes, total, bandwidth, counts,
+            latencies,
+        )  # fmt: skip
+
+    return cost
 
 
 def _level_cycles(
-    tile: Tile, stats: HierarchyStats, hw: Hardware
+    register_accesses: int, width: int, counts, ports
 ) -> tuple[tuple[float, ...], tuple[float, ...]]:
-    """Per level: (its port's cycles for the tile's bytes, its latency if the tile uses it)."""
+    """Per level: (its port's cycles for the tile's bytes, its latency if the tile uses it).
+    `ports`: per level, (line bytes, bytes per cycle, latency)."""
     cycles, latencies = [], []
-    for depth, (level, counts) in enumerate(zip(hw.caches, stats.levels)):
+    for depth, (level_counts, (line_bytes, bytes_per_cycle, latency)) in enumerate(
+        zip(counts, ports)
+    ):
         if depth == 0:
-            register_accesses = tile.line_accesses + tile.collapsed_accesses + tile.spill_accesses
-            width = min(hw.core.registers.width_bytes, level.line_bytes)
             moved_bytes = register_accesses * width
         else:
-            moved_bytes = counts.accesses * level.line_bytes
-        cycles.append(moved_bytes / level.bytes_per_cycle)
-        latencies.append(level.latency_cycles if moved_bytes else 0.0)
+            moved_bytes = level_counts[1] * line_bytes
+        cycles.append(moved_bytes / bytes_per_cycle)
+        latencies.append(latency if moved_bytes else 0.0)
     return tuple(cycles), tuple(latencies)
