@@ -34,6 +34,7 @@ class LevelStats:
         return {f.name: getattr(self, f.name) for f in fields(LevelStats)}
 
     def as_counts(self) -> "LevelCounts":
+        """The fields as a plain tuple, in order (what the engine keeps per tile)."""
         return (self.name, self.accesses, self.hits, self.misses, self.evictions, self.writebacks)
 
 

@@ -149,28 +149,24 @@ def tile_costing(
         else:
             levels, latencies = _level_cycles(accesses, width, counts, ports)
         n_bytes = read_bytes + write_bytes  # dram_cycles, its constants looked up once
-        total, bandwidth = n_bytes / rate * clock, n_bytes / peak * clock
-        return TileCost(
-            tile.flops, compute, levels, read_bytes, write_bytes, total, bandwidth, counts,
-            latencies,
-        )  # fmt: skip
+        dram = (read_bytes, write_bytes, n_bytes / rate * clock, n_bytes / peak * clock)
+        return TileCost(tile.flops, compute, levels, *dram, counts, latencies)
 
     return cost
 
 
 def _level_cycles(
-    register_accesses: int, width: int, counts, ports
+    register_accesses: int, width: int, counts: tuple[LevelCounts, ...], ports
 ) -> tuple[tuple[float, ...], tuple[float, ...]]:
     """Per level: (its port's cycles for the tile's bytes, its latency if the tile uses it).
-    `ports`: per level, (line bytes, bytes per cycle, latency)."""
+    `width`: the bytes of one register access; `ports`: per level, (line bytes, bytes per
+    cycle, latency)."""
     cycles, latencies = [], []
-    for depth, (level_counts, (line_bytes, bytes_per_cycle, latency)) in enumerate(
-        zip(counts, ports)
-    ):
+    for depth, (level, (line_bytes, bytes_per_cycle, latency)) in enumerate(zip(counts, ports)):
         if depth == 0:
             moved_bytes = register_accesses * width
         else:
-            moved_bytes = level_counts[1] * line_bytes
+            moved_bytes = level[1] * line_bytes  # its accesses
         cycles.append(moved_bytes / bytes_per_cycle)
         latencies.append(latency if moved_bytes else 0.0)
     return tuple(cycles), tuple(latencies)

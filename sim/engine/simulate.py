@@ -153,7 +153,7 @@ class _Tally:
     dram_write_bytes: int = 0
     tiles: int = 0
     flops: int = 0
-    compute_cycles: float = 0
+    compute_cycles: float = 0  # the float sums start at 0, as `sum` does
     level_cycles: list[float] = attrs.Factory(list)  # per level, of the tiles that have levels
     dram_cycles: float = 0
     dram_bandwidth_cycles: float = 0

@@ -60,6 +60,7 @@ def test_tile_cost_by_hand_on_the_pi():
     assert cost.level_latency_cycles == (3, 14)
     assert cost.core_cycles == cost.first_core_cycles == pytest.approx(800 / (8 * 0.665))
     assert (cost.dram_read_bytes, cost.dram_write_bytes) == (192, 0)
+    assert cost.levels == stats.levels  # kept as plain counts, rebuilt on demand
 
 
 def test_without_caches_every_line_access_is_dram_traffic():
