@@ -17,6 +17,7 @@ from numba import njit
 
 from sim.cache.kernel import N_COUNTERS, STATUS_PAST_2_64, KernelLevel, run_level
 
+STATUS_BAD_SIZE = STATUS_PAST_2_64 + 1
 _STATE = ("config", "tags", "dirty", "sets", "stamps", "level_words", "counters")  # run_level's
 
 
@@ -30,11 +31,15 @@ def run_chain(
     last level's requests are the DRAM traffic. `counts` (one row of counters per level)
     receives this call's counts, which are also added to each level's `counters`.
 
-    Returns (status, depth, index): STATUS_PAST_2_64 if the access `index` of the input of
-    level `depth` ends beyond 2**64 (the walk stops there), else STATUS_OK.
+    Returns (status, depth, index): STATUS_BAD_SIZE if the access `index` has a size below
+    1 (nothing runs), STATUS_PAST_2_64 if the access `index` of the input of level `depth`
+    ends beyond 2**64 (the walk stops there), else STATUS_OK.
     """
     n_levels = len(configs)
     counts[:] = 0
+    for index in range(sizes.shape[0]):
+        if sizes[index] < 1:
+            return STATUS_BAD_SIZE, 0, index
     starts = np.zeros(n_levels, np.int64)  # per depth: the next request of its input
     lines = np.zeros(n_levels, np.uint64)  # the next line of that request
     resumes = np.zeros(n_levels, np.bool_)
@@ -87,13 +92,16 @@ class Chain:
         self._counts = np.zeros((len(levels), N_COUNTERS), np.int64)
 
     def run(self, addresses, writes, sizes, uniform_size: int) -> np.ndarray:
-        """Replay arrays as `as_accesses` gives them, unchecked: contiguous uint64 `addresses`,
-        uint8 `writes`, int64 `sizes` >= 1 (empty: each access is `uniform_size` bytes).
+        """Replay arrays as `as_accesses` gives them, unchecked but for sizes: contiguous
+        uint64 `addresses`, uint8 `writes`, int64 `sizes` (empty: each access is
+        `uniform_size` bytes); ValueError, before any access runs, if a size is below 1.
         Returns this call's counts, one row of counters per level, in a buffer the next call
         overwrites."""
         status, depth, index = run_chain(
             *self._arrays, addresses, sizes, uniform_size, writes, self._counts
         )
+        if status == STATUS_BAD_SIZE:
+            raise ValueError(f"access sizes must be at least 1 byte, got {sizes[index]}")
         if status == STATUS_PAST_2_64:
             source = addresses if depth == 0 else self._outputs[0][depth - 1]
             raise ValueError(f"access {index} at {source[index]:#x} ends beyond 2**64")

@@ -33,6 +33,13 @@ class LevelStats:
     def as_dict(self) -> dict:
         return {f.name: getattr(self, f.name) for f in fields(LevelStats)}
 
+    def as_counts(self) -> "LevelCounts":
+        """The fields as a plain tuple, in order (what the engine keeps per tile)."""
+        return (self.name, self.accesses, self.hits, self.misses, self.evictions, self.writebacks)
+
+
+LevelCounts = tuple[str, int, int, int, int, int]  # a LevelStats' fields in order, plainly
+
 
 @define(frozen=True)
 class HierarchyStats:

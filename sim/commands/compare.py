@@ -78,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
     results = []
     for schedule in schedules:
         with progress(f"simulating {schedule.name}", shown=not args.quiet) as update:
-            results.append(simulate(schedule, hw, progress=update))
+            results.append(simulate(schedule, hw, progress=update, spans=False))
     data = compare_json(schedules, results)
     if notes:
         data["notes"] = notes

@@ -79,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
     results = []
     with progress(f"simulating {len(runs)} runs", shown=not args.quiet) as update:
         for hw, graph, name in runs:
-            results.append(simulate(preset_schedule(name, graph, precision, hw), hw))
+            results.append(simulate(preset_schedule(name, graph, precision, hw), hw, spans=False))
             if update:
                 update(len(results), len(runs))
     data = roofline_data(hws, results, precision)

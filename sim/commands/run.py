@@ -32,7 +32,6 @@ from sim.report.run_summary import next_step_line
 from sim.report.sparsity import kernel_effective_macs
 from sim.report.tables import percent, scaled_bytes
 from sim.schedule.presets import preset_schedule
-from sim.schedule.saved import schedule_data
 from sim.yamlio import dump_yaml
 
 EXAMPLES = """examples:
@@ -107,9 +106,13 @@ def run(args: argparse.Namespace) -> int:
     notes += list(chosen.notes)
     files = []
     if args.save_schedule:
+        from sim.schedule.saved import schedule_data  # only here: not at start-up
+
         files.append((args.save_schedule, text_bytes(dump_yaml(schedule_data(schedule)))))
     with progress("simulating kernels", shown=not args.quiet) as update:
-        result = simulate(schedule, hw, caches=not args.no_caches, progress=update)
+        result = simulate(
+            schedule, hw, caches=not args.no_caches, progress=update, spans=bool(args.timeline)
+        )
     next_step = lambda: _next_step(args, graph, precision, hw)  # noqa: E731
     present_run(args, result, notes, files, next_step, kernel_effective_macs(schedule))
     return 0

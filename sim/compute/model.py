@@ -7,6 +7,7 @@ the rate of its kernel's compute class (sim/trace/registry.py gives the class). 
 costs, beyond its tiles, the gap a GPU leaves between two dependent kernels (its launch).
 """
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from attrs import define
@@ -56,34 +57,34 @@ def compute_cycles(
     cls: ComputeClass,
     algorithm: str = "auto",
 ) -> float:
-    """One unit's compute cycles for `tile` alone (counts_cycles of its counts)."""
-    return counts_cycles(tile.flops, tile_accesses(tile), hw, precision, kind, cls, algorithm)
-
-
-def counts_cycles(
-    flops: float,
-    accesses: float,
-    hw: Hardware,
-    precision: Precision,
-    kind: str,
-    cls: ComputeClass,
-    algorithm: str = "auto",
-) -> float:
-    """One unit's compute cycles for `flops` and `accesses` of a kernel of class `cls` whose
-    main op is `kind` and runs `algorithm` (a sparse kernel's name carries its block:
-    sim/compute/sparse.py). Non-decreasing in both counts.
+    """One unit's compute cycles for `tile` of a kernel of class `cls` whose main op is `kind`
+    and runs `algorithm` (a sparse kernel's name carries its block: sim/compute/sparse.py).
 
     Without a compute model, FLOPs at the unit's peak times the op kind's efficiency."""
+    cycles = cycles_of(hw, precision, kind, cls, algorithm)
+    return cycles(tile.flops, tile_accesses(tile))
+
+
+def cycles_of(
+    hw: Hardware, precision: Precision, kind: str, cls: ComputeClass, algorithm: str = "auto"
+) -> Callable[[int, int], float]:
+    """`compute_cycles` of one kernel as a function of (FLOPs, register accesses), of a tile
+    or of a unit's whole part so far (sim/engine/costs.py, CoreStream): what depends on the
+    kernel alone is looked up once, not per tile. Non-decreasing in both counts."""
     model = hw.compute
     if model is None:
         peak = hw.core.flops_per_cycle.of(precision) * hw.core.efficiency_of(kind)
-        return flops / peak
+        return lambda flops, _accesses: flops / peak
     block = block_of(algorithm)
     if block is not None:  # a sparse kernel (sim/compute/sparse.py)
         from sim.compute.sparse import sparse_cycles
 
-        return sparse_cycles(flops, accesses, model, precision, block[0])
-    return unit_cycles(flops, accesses, model, cls, precision)
+        rows = block[0]
+        return lambda flops, accesses: sparse_cycles(flops, accesses, model, precision, rows)
+    unit = model.unit
+    if isinstance(unit, InOrderCore):
+        return lambda flops, accesses: in_order_cycles(flops, accesses, unit, cls, precision)
+    return lambda flops, accesses: sm_cycles(flops, accesses, unit, cls, precision)
 
 
 def kernel_overhead_cycles(hw: Hardware) -> float:

@@ -15,9 +15,17 @@ import numpy as np
 
 from sim.cache import FastHierarchy, make_hierarchy
 from sim.cache.accesses import as_accesses
-from sim.cache.kernel import ACCESSES, READ_BYTES_OUT, WRITE_BYTES_OUT, WRITEBACKS
+from sim.cache.kernel import (
+    ACCESSES,
+    EVICTIONS,
+    HITS,
+    MISSES,
+    READ_BYTES_OUT,
+    WRITE_BYTES_OUT,
+    WRITEBACKS,
+)
 from sim.cache.policies import is_user_policy
-from sim.cache.stats import HierarchyStats, LevelStats
+from sim.cache.stats import HierarchyStats, LevelCounts, LevelStats
 from sim.errors import ConfigError
 from sim.hw.model import CacheLevel, Hardware
 from sim.trace.model import Tile
@@ -70,13 +78,25 @@ class DeviceCaches:
         already in the kernel's types (sim/trace/model.py converts them)."""
         if self.reference is not None:
             return self.reference.run(tile.line_addresses, tile.is_write, tile.sizes_bytes)
-        sizes = tile.sizes_bytes
-        if sizes is None:
-            sizes = _NO_SIZES
-        elif len(sizes) and sizes.min() < 1:
-            raise ValueError("access sizes must be at least 1 byte")
-        counts = self._chains[unit].run(tile.line_addresses, tile.is_write.view(np.uint8), sizes, 1)
-        return self._stats(counts)
+        return self._stats(self._run_tile(unit, tile))
+
+    def tile_counts(self, unit: int, tile: Tile) -> tuple[tuple[LevelCounts, ...], int, int]:
+        """`run_tile`'s counts as plain tuples, the engine's per-tile form: (per level its
+        LevelStats fields in order, DRAM bytes read, DRAM bytes written)."""
+        if self.reference is not None:
+            stats = self.run_tile(unit, tile)
+            counts = tuple(lv.as_counts() for lv in stats.levels)
+            return counts, stats.dram_read_bytes, stats.dram_write_bytes
+        rows = self._run_tile(unit, tile).tolist()
+        counts = tuple(
+            (name, row[ACCESSES], row[HITS], row[MISSES], row[EVICTIONS], row[WRITEBACKS])
+            for name, row in zip(self._names, rows)
+        )
+        return counts, rows[-1][READ_BYTES_OUT], rows[-1][WRITE_BYTES_OUT]
+
+    def _run_tile(self, unit: int, tile: Tile) -> np.ndarray:
+        sizes = _NO_SIZES if tile.sizes_bytes is None else tile.sizes_bytes  # checked by run
+        return self._chains[unit].run(tile.line_addresses, tile.is_write.view(np.uint8), sizes, 1)
 
     def _stats(self, counts: np.ndarray) -> HierarchyStats:
         """A chain's counts (one row of kernel.py's counter slots per level) as stats."""

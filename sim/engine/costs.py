@@ -20,12 +20,14 @@ CoreStream charges each tile what it adds to that. DRAM is a separate unit
 (sim/engine/timing.py).
 """
 
+from collections.abc import Callable
+
 import attrs
 from attrs import define
 
-from sim.cache.stats import HierarchyStats, LevelStats
+from sim.cache.stats import HierarchyStats, LevelCounts, LevelStats
 from sim.compute.classes import ComputeClass
-from sim.compute.model import compute_cycles, counts_cycles, tile_accesses
+from sim.compute.model import cycles_of
 from sim.hw.model import Hardware, Precision
 from sim.trace.model import Tile
 
@@ -48,9 +50,15 @@ class TileCost:
     dram_write_bytes: int
     dram_cycles: float  # the bytes at one unit's effective rate
     dram_bandwidth_cycles: float  # the bytes at peak bandwidth
-    levels: tuple[LevelStats, ...] = ()  # cache counts, innermost first (none: no caches)
+    # cache counts per level, innermost first (none: no caches), as plain tuples: a run has
+    # tens of thousands of tiles and only a timeline reads them (`levels`)
+    level_counts: tuple[LevelCounts, ...] = ()
     level_latency_cycles: tuple[float, ...] = ()  # per level the tile uses, else 0
     stream_core_cycles: float | None = None  # the tile's part of its stream's (CoreStream)
+
+    @property
+    def levels(self) -> tuple[LevelStats, ...]:
+        return tuple(LevelStats(*counts) for counts in self.level_counts)
 
     @property
     def core_cycles(self) -> float:
@@ -112,37 +120,61 @@ def tile_cost(
 ) -> TileCost:
     """The cost of `tile` of a kernel whose main op is `kind`, of compute class `cls`, running
     `algorithm`, whose line accesses produced `stats` (None: caches disabled)."""
-    compute = compute_cycles(tile, hw, precision, kind, cls, algorithm)
+    cost = tile_costing(hw, precision, kind, cls, algorithm)
     if stats is None:
-        line = hw.dram_request_bytes
-        writes = int(tile.is_write.sum())
-        read_bytes, write_bytes = (tile.line_accesses - writes) * line, writes * line
-        levels: tuple[float, ...] = ()
-        latencies: tuple[float, ...] = ()
-    else:
-        read_bytes, write_bytes = stats.dram_read_bytes, stats.dram_write_bytes
-        levels, latencies = _level_cycles(tile, stats, hw)
-    total, bandwidth = dram_cycles(read_bytes + write_bytes, hw)
-    counts = stats.levels if stats is not None else ()
-    return TileCost(
-        tile.flops, compute, levels, read_bytes, write_bytes, total, bandwidth, counts, latencies
-    )
+        return cost(tile, None, 0, 0)
+    counts = tuple(lv.as_counts() for lv in stats.levels)
+    return cost(tile, counts, stats.dram_read_bytes, stats.dram_write_bytes)
+
+
+TileCosting = Callable[[Tile, "tuple[LevelCounts, ...] | None", int, int], TileCost]
+
+
+def tile_costing(
+    hw: Hardware, precision: Precision, kind: str, cls: ComputeClass, algorithm: str = "auto"
+) -> TileCosting:
+    """`tile_cost` of one kernel as a function of (tile, level counts or None without caches,
+    DRAM bytes read, written): the kernel's and the device's constants are looked up once,
+    not per tile."""
+    compute_cycles = cycles_of(hw, precision, kind, cls, algorithm)
+    line = hw.dram_request_bytes
+    width = min(hw.core.registers.width_bytes, hw.caches[0].line_bytes) if hw.caches else 0
+    ports = tuple((lv.line_bytes, lv.bytes_per_cycle, lv.latency_cycles) for lv in hw.caches)
+    clock, rate = hw.core.clock_hz, effective_dram_bytes_per_s(hw)
+    peak = hw.dram.bandwidth_bytes_per_s
+
+    def cost(tile, counts, read_bytes, write_bytes) -> TileCost:
+        accesses = tile.line_accesses + tile.collapsed_accesses + tile.spill_accesses
+        compute = compute_cycles(tile.flops, accesses)
+        if counts is None:
+            writes = int(tile.is_write.sum())
+            read_bytes, write_bytes = (tile.line_accesses - writes) * line, writes * line
+            levels: tuple[float, ...] = ()
+            latencies: tuple[float, ...] = ()
+            counts = ()
+        else:
+            levels, latencies = _level_cycles(accesses, width, counts, ports)
+        n_bytes = read_bytes + write_bytes  # dram_cycles, its constants looked up once
+        dram = (read_bytes, write_bytes, n_bytes / rate * clock, n_bytes / peak * clock)
+        return TileCost(tile.flops, compute, levels, *dram, counts, latencies)
+
+    return cost
 
 
 def _level_cycles(
-    tile: Tile, stats: HierarchyStats, hw: Hardware
+    register_accesses: int, width: int, counts: tuple[LevelCounts, ...], ports
 ) -> tuple[tuple[float, ...], tuple[float, ...]]:
-    """Per level: (its port's cycles for the tile's bytes, its latency if the tile uses it)."""
+    """Per level: (its port's cycles for the tile's bytes, its latency if the tile uses it).
+    `width`: the bytes of one register access; `ports`: per level, (line bytes, bytes per
+    cycle, latency)."""
     cycles, latencies = [], []
-    for depth, (level, counts) in enumerate(zip(hw.caches, stats.levels)):
+    for depth, (level, (line_bytes, bytes_per_cycle, latency)) in enumerate(zip(counts, ports)):
         if depth == 0:
-            register_accesses = tile.line_accesses + tile.collapsed_accesses + tile.spill_accesses
-            width = min(hw.core.registers.width_bytes, level.line_bytes)
             moved_bytes = register_accesses * width
         else:
-            moved_bytes = counts.accesses * level.line_bytes
-        cycles.append(moved_bytes / level.bytes_per_cycle)
-        latencies.append(level.latency_cycles if moved_bytes else 0.0)
+            moved_bytes = level[1] * line_bytes  # its accesses
+        cycles.append(moved_bytes / bytes_per_cycle)
+        latencies.append(latency if moved_bytes else 0.0)
     return tuple(cycles), tuple(latencies)
 
 
@@ -156,10 +188,11 @@ class CoreStream:
     counts so far, minus those of the counts before it. The tiles then add up to the cost
     of the unit's whole part, however finely the engine slices it, and fewer accesses or
     port bytes never cost more (both cycle counts are non-decreasing in every count).
+    `compute`: the kernel's cycles_of (sim/compute/model.py).
     """
 
-    def __init__(self, hw: Hardware, precision: Precision, kernel: tuple[str, ComputeClass, str]):
-        self._model = (hw, precision, *kernel)
+    def __init__(self, compute: Callable[[int, int], float]):
+        self._compute_of = compute
         self._flops = 0
         self._accesses = 0
         self._levels: list[float] = []
@@ -169,11 +202,11 @@ class CoreStream:
     def charge(self, tile: Tile, cost: TileCost) -> TileCost:
         """`cost` of the stream's next tile, with its compute and core cycles the stream's."""
         self._flops += tile.flops
-        self._accesses += tile_accesses(tile)
+        self._accesses += tile.line_accesses + tile.collapsed_accesses + tile.spill_accesses
         self._levels.extend([0.0] * (len(cost.level_cycles) - len(self._levels)))
         for depth, cycles in enumerate(cost.level_cycles):
             self._levels[depth] += cycles
-        compute = counts_cycles(self._flops, self._accesses, *self._model)
+        compute = self._compute_of(self._flops, self._accesses)
         core = max(compute, *self._levels, 0.0)
         charged = attrs.evolve(
             cost,

@@ -16,11 +16,17 @@ from attrs import define
 from sim.analytic.counts import flops as analytic_flops
 from sim.analytic.counts import macs as analytic_macs
 from sim.analytic.estimate import estimate_op
-from sim.cache.stats import HierarchyStats, LevelStats
-from sim.compute.classes import ComputeClass
-from sim.compute.model import kernel_overhead_cycles
+from sim.cache.stats import LevelCounts, LevelStats
+from sim.compute.model import cycles_of, kernel_overhead_cycles
 from sim.engine.caches import DeviceCaches
-from sim.engine.costs import CoreStream, TileCost, dram_channel, dram_cycles, tile_cost
+from sim.engine.costs import (
+    CoreStream,
+    TileCost,
+    TileCosting,
+    dram_channel,
+    dram_cycles,
+    tile_costing,
+)
 from sim.engine.split import tile_lines
 from sim.engine.timing import KernelTiming, KernelWork, Timing, run_timing
 from sim.errors import WorkloadError
@@ -31,7 +37,6 @@ from sim.trace import compute_class, kernel_algorithm, kernel_tiles
 from sim.trace.model import Tile
 
 Progress = Callable[[int, int], None]
-KernelKind = tuple[str, ComputeClass, str]  # main op's kind, compute class, algorithm
 
 
 @define(frozen=True)
@@ -143,7 +148,8 @@ class RunResult:
 
 @define
 class _Tally:
-    """Counts of one kernel, summed tile by tile over its units."""
+    """Counts and costs of one kernel, summed tile by tile over its units as they run (sums
+    in the order `sum` would add a list of the tiles' costs; a run keeps no tile's cost)."""
 
     level_names: tuple[str, ...] = ()
     level_counts: list[list[int]] | None = None  # per level: accesses, hits, misses, ...
@@ -152,26 +158,42 @@ class _Tally:
     spill_accesses: int = 0
     dram_read_bytes: int = 0
     dram_write_bytes: int = 0
-    costs: list = attrs.Factory(list)
+    tiles: int = 0
+    flops: int = 0
+    compute_cycles: float = 0  # the float sums start at 0, as `sum` does
+    level_cycles: list[float] = attrs.Factory(list)  # per level, of the tiles that have levels
+    dram_cycles: float = 0
+    dram_bandwidth_cycles: float = 0
 
-    def add(self, tile: Tile | None, stats: HierarchyStats | None, cost: TileCost) -> None:
+    def add(self, tile: Tile | None, counts: tuple[LevelCounts, ...] | None, cost: TileCost):
+        """Count a tile (None: the write-back) whose levels counted `counts` (None: no
+        caches) and which cost `cost`."""
         if tile is not None:
             self.line_accesses += tile.line_accesses
             self.collapsed_accesses += tile.collapsed_accesses
             self.spill_accesses += tile.spill_accesses
         self.dram_read_bytes += cost.dram_read_bytes
         self.dram_write_bytes += cost.dram_write_bytes
-        if stats is not None:
+        if counts is not None:
             if self.level_counts is None:
-                self.level_names = tuple(level.name for level in stats.levels)
-                self.level_counts = [[0] * 5 for _ in stats.levels]
-            for row, level in zip(self.level_counts, stats.levels):
-                row[0] += level.accesses
-                row[1] += level.hits
-                row[2] += level.misses
-                row[3] += level.evictions
-                row[4] += level.writebacks
-        self.costs.append(cost)
+                self.level_names = tuple(level[0] for level in counts)
+                self.level_counts = [[0] * 5 for _ in counts]
+            for row, level in zip(self.level_counts, counts):
+                row[0] += level[1]
+                row[1] += level[2]
+                row[2] += level[3]
+                row[3] += level[4]
+                row[4] += level[5]
+        self.tiles += 1
+        self.flops += cost.flops
+        self.compute_cycles += cost.compute_cycles
+        sums = self.level_cycles
+        if len(sums) < len(cost.level_cycles):
+            sums.extend([0] * (len(cost.level_cycles) - len(sums)))
+        for depth, cycles in enumerate(cost.level_cycles):
+            sums[depth] += cycles
+        self.dram_cycles += cost.dram_cycles
+        self.dram_bandwidth_cycles += cost.dram_bandwidth_cycles
 
     @property
     def levels(self) -> tuple[LevelStats, ...]:
@@ -199,10 +221,16 @@ def _check_simulable(graph: Graph, precision: Precision) -> None:
 
 
 def simulate(
-    schedule: Schedule, hw: Hardware, *, caches: bool = True, progress: Progress | None = None
+    schedule: Schedule,
+    hw: Hardware,
+    *,
+    caches: bool = True,
+    progress: Progress | None = None,
+    spans: bool = True,
 ) -> RunResult:
     """Run `schedule` on `hw.units` of the device's units; `caches=False` sends every line
-    access to DRAM.
+    access to DRAM; `spans=False` keeps no busy interval of a unit (`result.timing.spans` is
+    empty): only a timeline reads them, and a run without them keeps no tile's cost.
 
     Each unit traces its part of each kernel (sim/engine/split.py sizes its tiles); a tile is
     replayed through the unit's caches and the shared ones when it runs, and timed by
@@ -219,17 +247,21 @@ def simulate(
     unit_tiles = [0] * hw.units
     launch = kernel_overhead_cycles(hw)  # a GPU kernel's launch gap (sim/compute/model.py)
 
-    def replay(unit: int, tile: Tile, kind: KernelKind, stream: CoreStream, tally) -> TileCost:
-        stats = device.run_tile(unit, tile) if device is not None else None
-        cost = stream.charge(tile, tile_cost(tile, stats, hw, precision, *kind))
-        tally.add(tile, stats, cost)
+    def replay(unit: int, tile: Tile, cost_of: TileCosting, stream: CoreStream, tally):
+        if device is None:
+            counts, cost = None, cost_of(tile, None, 0, 0)
+        else:
+            counts, read_bytes, write_bytes = device.tile_counts(unit, tile)
+            cost = cost_of(tile, counts, read_bytes, write_bytes)
+        cost = stream.charge(tile, cost)
+        tally.add(tile, counts, cost)
         unit_tiles[unit] += 1
         return cost
 
-    def unit_work(unit: int, tiles, kind: KernelKind, tally: _Tally):
-        stream = CoreStream(hw, precision, kind)
+    def unit_work(unit: int, tiles, cost_of: TileCosting, compute, tally: _Tally):
+        stream = CoreStream(compute)  # the unit's part of the kernel, charged as one
         for tile in tiles:
-            yield functools.partial(replay, unit, tile, kind, stream, tally)
+            yield functools.partial(replay, unit, tile, cost_of, stream, tally)
 
     def kernels():
         for kernel in schedule.kernels:
@@ -240,9 +272,10 @@ def simulate(
             )
             tally = _Tally()
             tallies.append((kernel.name, tally))
+            fns = (tile_costing(hw, precision, *kind), cycles_of(hw, precision, *kind), tally)
             lines = tile_lines(kernel, schedule, hw)
             parts = [
-                unit_work(u, kernel_tiles(kernel, schedule, hw, (u, hw.units), lines), kind, tally)
+                unit_work(u, kernel_tiles(kernel, schedule, hw, (u, hw.units), lines), *fns)
                 for u in range(hw.units)
             ]
             yield KernelWork(kernel.name, parts, launch)  # launch: kernel_overhead_cycles
@@ -254,7 +287,9 @@ def simulate(
         if progress is not None and done[0] <= len(schedule.kernels):
             progress(done[0], len(schedule.kernels))
 
-    timing = run_timing(kernels(), dram_channel(hw), hw.core.prefetch_tiles, names, step)
+    timing = run_timing(
+        kernels(), dram_channel(hw), hw.core.prefetch_tiles, names, step, keep_spans=spans
+    )
     if device is not None:
         tally = _Tally()
         tallies.append((WRITE_BACK_KERNEL, tally))
@@ -295,7 +330,8 @@ def write_back(device: DeviceCaches, hw: Hardware, tally: _Tally) -> TileCost:
     total, bandwidth = dram_cycles(stats.dram_write_bytes, hw)
     no_levels = tuple(0.0 for _ in hw.caches)
     cost = TileCost(0, 0.0, no_levels, 0, stats.dram_write_bytes, total, bandwidth)
-    tally.add(None, stats, cost)
+    counts = tuple(lv.as_counts() for lv in stats.levels)
+    tally.add(None, counts, cost)
     return cost
 
 
@@ -308,12 +344,9 @@ def _kernel_result(
     timing: KernelTiming,
     hw: Hardware,
 ) -> KernelResult:
-    costs = tally.costs
-    n_levels = max((len(c.level_cycles) for c in costs), default=0)
+    n_levels = len(tally.level_cycles)
     fills = timing.level_fill_cycles or (0.0,) * n_levels  # none: no tile ran
-    level_cycles = tuple(
-        sum(c.level_cycles[i] for c in costs if c.level_cycles) + fills[i] for i in range(n_levels)
-    )
+    level_cycles = tuple(tally.level_cycles[i] + fills[i] for i in range(n_levels))
     dram_bytes = tally.dram_read_bytes + tally.dram_write_bytes
     return KernelResult(
         name=name,
@@ -321,19 +354,19 @@ def _kernel_result(
         kind=kind,
         macs=sum(analytic_macs(op) for op in ops),
         analytic_flops=sum(analytic_flops(op) for op in ops),
-        flops=sum(c.flops for c in costs),
+        flops=tally.flops,
         analytic_bytes=sum(estimate_op(op, precision).analytic_bytes for op in ops),
         dram_read_bytes=tally.dram_read_bytes,
         dram_write_bytes=tally.dram_write_bytes,
         levels=tally.levels,
-        tiles=len(costs),
+        tiles=tally.tiles,
         line_accesses=tally.line_accesses,
         collapsed_accesses=tally.collapsed_accesses,
         spill_accesses=tally.spill_accesses,
-        compute_cycles=sum(c.compute_cycles for c in costs),
+        compute_cycles=tally.compute_cycles,
         level_cycles=level_cycles,
-        dram_cycles=sum(c.dram_cycles for c in costs) + timing.dram_fill_cycles,
-        dram_bandwidth_cycles=sum(c.dram_bandwidth_cycles for c in costs),
+        dram_cycles=tally.dram_cycles + timing.dram_fill_cycles,
+        dram_bandwidth_cycles=tally.dram_bandwidth_cycles,
         cycles=timing.cycles,
         units=hw.units,
         dram_channel_cycles=dram_bytes / dram_channel(hw).capacity_bytes_per_cycle,

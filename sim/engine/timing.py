@@ -75,9 +75,19 @@ class KernelTiming:
 
 @define(frozen=True)
 class Timing:
+    """When each kernel ran; `spans`, every unit's busy intervals in order of start, are
+    built only when asked for (a timeline), from the records the run kept."""
+
     kernels: tuple[KernelTiming, ...]
-    spans: tuple[Span, ...]
+    # (start, is a core's, unit, kernel, tile, end, cost) per span, as the run met them
+    span_records: tuple[tuple, ...] = ()
     drained_cycles: float = 0.0  # when the last posted write left the channel
+
+    @property
+    def spans(self) -> tuple[Span, ...]:
+        """The spans by start, DRAM before a core's at one time, else as the run met them."""
+        records = sorted(self.span_records, key=operator.itemgetter(0, 1))
+        return tuple(Span(*record[2:5], record[0], *record[5:]) for record in records)
 
     @property
     def cycles(self) -> float:
@@ -109,7 +119,7 @@ class _FluidChannel:
         self.capacity = capacity
         self.flows: list[list] = []  # [remaining bytes, cap, done event, class(, unit)]
         self.caps: set[float] = set()  # every cap a flow has had
-        self.shares: dict[tuple[int, int], tuple[list[float], list[float]]] = {}
+        self.shares: dict[tuple[int, ...], list[float]] = {}  # rates by the flows' kinds
         self.changed = env.event()
         self.idle = env.event()
         env.process(self._serve())
@@ -150,23 +160,19 @@ class _FluidChannel:
     def _rates(self, flows) -> list[float]:
         if len(self.caps) != 1:
             return self._rates_by_cap(flows)
-        # One cap for every flow: the rates depend only on how many reads and writes there
-        # are, so each (reads, writes) pair is shared once and its rates dealt out in order.
-        kinds = [flow[3] for flow in flows]
-        n_reads = kinds.count(self.READ)
-        key = (n_reads, len(kinds) - n_reads)
-        shares = self.shares.get(key)
-        if shares is None:
+        # One cap for every flow: the rates depend only on the order of the reads and writes,
+        # so each order is shared once (the list is never changed).
+        kinds = tuple([flow[3] for flow in flows])
+        rates = self.shares.get(kinds)
+        if rates is None:
             (cap,) = self.caps
-            reads = share_max_min(self.capacity, [cap] * key[0])
+            n_reads = kinds.count(self.READ)
+            reads = share_max_min(self.capacity, [cap] * n_reads)
             left = max(0.0, self.capacity - sum(reads))
-            shares = self.shares[key] = (reads, share_max_min(left, [cap] * key[1]))
-        if not key[1]:
-            return shares[0]
-        if not key[0]:
-            return shares[1]
-        reads, writes = iter(shares[0]), iter(shares[1])
-        return [next(reads) if kind == self.READ else next(writes) for kind in kinds]
+            writes = share_max_min(left, [cap] * (len(kinds) - n_reads))
+            dealt = iter(reads), iter(writes)
+            rates = self.shares[kinds] = [next(dealt[kind]) for kind in kinds]
+        return rates
 
     def _rates_by_cap(self, flows) -> list[float]:
         reads = [i for i, flow in enumerate(flows) if flow[3] == self.READ]
@@ -312,15 +318,15 @@ def run_timing(
     prefetch_tiles: int,
     unit_names: Sequence[str],
     progress: Callable[[], None] | None = None,
+    keep_spans: bool = True,
 ) -> Timing:
-    """Run `kernels` one after another on the units; return when each kernel and tile ran."""
+    """Run `kernels` one after another on the units; return when each kernel and tile ran
+    (`keep_spans=False`: when each kernel ran, no spans, which only a timeline reads)."""
     if prefetch_tiles < 0:
         raise ValueError(f"prefetch_tiles must be >= 0, got {prefetch_tiles}")
     env = simpy.Environment()
     dram = _FluidChannel(env, channel.capacity_bytes_per_cycle)
-    # Spans as (start, is a core's, unit, kernel, tile, end, cost): built once, in order, at
-    # the end (the start, then DRAM before the core, as the run met them).
-    spans: list[tuple] = []
+    spans: list[tuple] | None = [] if keep_spans else None  # Timing.span_records
     timings: list[KernelTiming] = []
     drain_end = [0.0]
 
@@ -341,7 +347,8 @@ def run_timing(
                     dram_fill[0] += channel.latency_cycles
                     streaming = True
                 yield dram.transfer(cost.dram_read_bytes, channel.unit_cap_bytes_per_cycle)
-                spans.append((start, False, name, kernel, index, env.now, cost))
+                if spans is not None:
+                    spans.append((start, False, name, kernel, index, env.now, cost))
             arrived.succeed()
         yield ready.put(None)
 
@@ -366,7 +373,8 @@ def run_timing(
                 start = env.now
                 yield env.timeout(cycles)
                 busy[unit] += env.now - start
-                spans.append((start, True, unit_names[unit], kernel, index, env.now, cost))
+                if spans is not None:
+                    spans.append((start, True, unit_names[unit], kernel, index, env.now, cost))
             yield arrived
             yield buffers.put()
 
@@ -400,6 +408,4 @@ def run_timing(
     env.run()
     if not finished.triggered:
         raise RuntimeError(f"the engine stalled after {len(timings)} kernels")  # a bug, not input
-    spans.sort(key=operator.itemgetter(0, 1))
-    ordered = tuple(Span(*span[2:5], span[0], *span[5:]) for span in spans)
-    return Timing(tuple(timings), ordered, drain_end[0])
+    return Timing(tuple(timings), tuple(spans or ()), drain_end[0])

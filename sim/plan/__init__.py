@@ -18,7 +18,6 @@ from sim.hw.model import Hardware, Precision
 from sim.plan.auto import OBJECTIVES, auto_schedule, search_note
 from sim.schedule.model import Schedule
 from sim.schedule.presets import PRESETS, preset_schedule
-from sim.schedule.saved import load_schedule
 
 SCHEDULES = (*PRESETS, "auto")
 
@@ -47,6 +46,8 @@ def plan(
     """The schedule `spec` asks for: a preset, `auto` (searching for `objective` on `hw` as
     configured, cores included, calling `progress` as it simulates), or a saved schedule."""
     if is_saved(spec):
+        from sim.schedule.saved import load_schedule  # saved schedules only: not at start-up
+
         return Plan(load_schedule(spec, graph, precision))
     if spec == "auto":
         search = auto_schedule(graph, precision, hw, objective, progress)

@@ -63,7 +63,7 @@ def point_json(task: Task) -> dict[str, Any]:
     precision = Precision(point.precision)
     graph = _graph(task)
     chosen = _plan(task, graph, hw, precision)
-    result = simulate(chosen.schedule, hw)
+    result = simulate(chosen.schedule, hw, spans=False)
     data = run_json(result, kernel_effective_macs(chosen.schedule))
     notes = workload_notes(graph) + list(chosen.notes)
     if notes:

@@ -23,18 +23,33 @@ def expand_lines(starts, lengths, writes, shift, vector_bytes):
     touched = np.empty(total, np.int64)
     done = np.empty(total + 1, np.int64)
     done[0] = 0
+    # the accesses of each size a line can hold: a look-up, not a division per line
+    accesses_of = np.empty((1 << shift) + 1, np.int64)
+    for size in range(accesses_of.size):
+        accesses_of[size] = (size + vector_bytes - 1) // vector_bytes
     out = 0
+    count = 0
     for i in range(starts.size):
-        start, end = starts[i], starts[i] + lengths[i]
-        if end <= start:
+        start, length = starts[i], lengths[i]
+        if length <= 0:
             continue
+        end = start + length
         write = 1 if writes[i] else 0
-        for line in range(start >> shift, ((end - 1) >> shift) + 1):
+        first, last = start >> shift, (end - 1) >> shift
+        if first == last:
+            keys[out] = (first << 1) | write
+            touched[out] = length
+            count += accesses_of[length]
+            out += 1
+            done[out] = count
+            continue
+        for line in range(first, last + 1):
             size = min(end, (line + 1) << shift) - max(start, line << shift)
             keys[out] = (line << 1) | write
             touched[out] = size
-            done[out + 1] = done[out] + (size + vector_bytes - 1) // vector_bytes
+            count += accesses_of[size]
             out += 1
+            done[out] = count
     return keys, touched, done
 
 

@@ -51,3 +51,14 @@ def test_an_access_past_2_64_stops_the_chain_with_its_place():
     addresses = np.array([0, 2**64 - 2], np.uint64)
     with pytest.raises(ValueError, match=f"access 1 at {2**64 - 2:#x} ends beyond 2\\*\\*64"):
         chain.run(addresses, np.zeros(2, np.uint8), np.array([1, 4], np.int64), 1)
+
+
+def test_an_access_of_no_bytes_stops_the_chain_before_any_access_runs():
+    level = CacheLevel("L1", 1024, 64, 2, 1024)
+    hierarchy = FastHierarchy([level])
+    with pytest.raises(ValueError, match="at least 1 byte, got 0"):
+        hierarchy.chain().run(
+            np.array([0, 64], np.uint64), np.zeros(2, np.uint8), np.array([4, 0], np.int64), 1
+        )
+    assert not hierarchy.counters.any()
+    assert hierarchy.contents() == FastHierarchy([level]).contents()

@@ -1,11 +1,13 @@
 """A device's caches: the engine's tile path counts as the checked path does."""
 
+import attrs
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.cache import make_hierarchy
+from sim.cache.policies import LRU
 from sim.engine.caches import DeviceCaches
 from sim.hw.load import load_hardware
 from sim.trace.model import Tile
@@ -56,7 +58,27 @@ def test_one_unit_counts_as_the_reference_engine(units_tiles):
     assert device.flush() == reference.flush()
 
 
-def test_a_tile_access_of_no_bytes_is_refused():
+@settings(max_examples=20, deadline=None)
+@given(tiles)
+def test_tile_counts_are_run_tiles_stats_as_tuples(units_tiles):
+    """The engine's plain counts say what `run_tile` says, on the fast kernel (four units)
+    and on the reference engine (one unit whose L2 runs a Python replacement policy)."""
+    l1, l2 = PI3.caches
+    python_l2 = attrs.evolve(PI3.with_units(1), caches=(l1, attrs.evolve(l2, replacement=LRU)))
+    for hw in (PI3, python_l2):
+        device, counted = DeviceCaches(hw), DeviceCaches(hw)
+        for unit, accesses in units_tiles:
+            unit %= hw.units
+            stats = device.run_tile(unit, _tile(accesses))
+            counts, read_bytes, write_bytes = counted.tile_counts(unit, _tile(accesses))
+            assert counts == tuple(level.as_counts() for level in stats.levels)
+            assert (read_bytes, write_bytes) == (stats.dram_read_bytes, stats.dram_write_bytes)
+
+
+def test_a_tile_access_of_no_bytes_is_refused_before_any_access_runs():
     tile = Tile(0, [0, 64], [False, True], sizes_bytes=[1, 0])
+    device = DeviceCaches(PI3)
     with pytest.raises(ValueError, match="at least 1 byte"):
-        DeviceCaches(PI3).run_tile(0, tile)
+        device.run_tile(0, tile)
+    assert device.flush() == DeviceCaches(PI3).flush()
+    assert device.unit_totals(0) == DeviceCaches(PI3).unit_totals(0)

@@ -5,6 +5,7 @@ from hypothesis import strategies as st
 
 from sim.cache.stats import HierarchyStats, LevelStats
 from sim.compute.classes import ComputeClass
+from sim.compute.model import cycles_of
 from sim.engine.costs import (
     CoreStream,
     dram_channel,
@@ -68,6 +69,7 @@ def test_tile_cost_by_hand_on_the_pi():
     assert cost.level_latency_cycles == (3, 14)
     assert cost.core_cycles == cost.first_core_cycles == pytest.approx(800 / (8 * 0.665))
     assert (cost.dram_read_bytes, cost.dram_write_bytes) == (192, 0)
+    assert cost.levels == stats.levels  # kept as plain counts, rebuilt on demand
 
 
 def test_without_caches_every_line_access_is_dram_traffic():
@@ -97,7 +99,8 @@ def test_a_stream_costs_its_counts_however_it_is_sliced(counts, data):
     groups = [counts[a:b] for a, b in zip([0, *cuts], [*cuts, len(counts)]) if b > a]
 
     def charged(pieces) -> tuple[float, float]:
-        stream, compute, core = CoreStream(hw, Precision.FP32, kernel), 0.0, 0.0
+        stream = CoreStream(cycles_of(hw, Precision.FP32, *kernel))
+        compute, core = 0.0, 0.0
         for flops, lines, collapsed in pieces:
             tile = _stream_tile(flops, lines, collapsed)
             stats = HierarchyStats(

@@ -71,6 +71,13 @@ def test_two_runs_give_the_same_numbers():
     assert first == second
 
 
+def test_a_run_without_spans_gives_the_same_numbers_and_no_spans():
+    with_spans, without = run("bottleneck_256", "pi3"), run("bottleneck_256", "pi3", spans=False)
+    assert with_spans.timing.spans and not without.timing.spans
+    assert run_json(without) == run_json(with_spans)
+    assert without.timing.kernels == with_spans.timing.kernels
+
+
 def test_kernel_times_add_up_to_the_network_time(runs):
     for (workload, _), result in runs.items():
         assert sum(k.cycles for k in result.kernels) == pytest.approx(result.cycles)

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from sim.cache import make_hierarchy
 from sim.cli import main
+from sim.compute.model import cycles_of
 from sim.engine.costs import CoreStream, dram_channel, tile_cost
 from sim.engine.simulate import WRITE_BACK_KERNEL, simulate
 from sim.graph.load import load_workload
@@ -96,7 +97,7 @@ def test_one_unit_is_the_serial_single_core_model(workload):
         cycles, read, written, streaming = 0.0, 0, 0, False
         cls, algorithm = (f(kernel, hw, Precision.FP32) for f in (compute_class, kernel_algorithm))
         kind = (kernel.main_op.kind.value, cls, algorithm)
-        stream = CoreStream(hw, Precision.FP32, kind)
+        stream = CoreStream(cycles_of(hw, Precision.FP32, *kind))
         for index, tile in enumerate(kernel_tiles(kernel, schedule, hw)):
             stats = hierarchy.run(tile.line_addresses, tile.is_write, tile.sizes_bytes)
             cost = stream.charge(tile, tile_cost(tile, stats, hw, Precision.FP32, *kind))
