@@ -8,7 +8,7 @@ whatever the network. The dirty lines left at the end are written back by a last
 """
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import attrs
 from attrs import define
@@ -31,6 +31,8 @@ from sim.trace import compute_class, kernel_algorithm, kernel_tiles
 from sim.trace.model import Tile
 
 Progress = Callable[[int, int], None]
+# Makes a kernel's tiles as `kernel_tiles` does: (kernel, schedule, hw, part, max_lines).
+TileSource = Callable[[Kernel, Schedule, Hardware, tuple[int, int], int], Iterable[Tile]]
 KernelKind = tuple[str, ComputeClass, str]  # main op's kind, compute class, algorithm
 
 
@@ -199,10 +201,16 @@ def _check_simulable(graph: Graph, precision: Precision) -> None:
 
 
 def simulate(
-    schedule: Schedule, hw: Hardware, *, caches: bool = True, progress: Progress | None = None
+    schedule: Schedule,
+    hw: Hardware,
+    *,
+    caches: bool = True,
+    progress: Progress | None = None,
+    tiles: TileSource = kernel_tiles,
 ) -> RunResult:
     """Run `schedule` on `hw.units` of the device's units; `caches=False` sends every line
-    access to DRAM.
+    access to DRAM. `tiles` gives each unit's tiles of a kernel: `kernel_tiles`, or the same
+    tiles made beforehand (`auto` traces a candidate before it simulates it, sim/plan/).
 
     Each unit traces its part of each kernel (sim/engine/split.py sizes its tiles); a tile is
     replayed through the unit's caches and the shared ones when it runs, and timed by
@@ -241,7 +249,7 @@ def simulate(
             tallies.append((kernel.name, tally))
             lines = tile_lines(kernel, schedule, hw)
             parts = [
-                unit_work(u, kernel_tiles(kernel, schedule, hw, (u, hw.units), lines), kind, tally)
+                unit_work(u, tiles(kernel, schedule, hw, (u, hw.units), lines), kind, tally)
                 for u in range(hw.units)
             ]
             yield KernelWork(kernel.name, parts, launch)  # launch: kernel_overhead_cycles
