@@ -21,10 +21,9 @@ from sim.commands.common import (
 )
 from sim.commands.present import print_reports
 from sim.commands.progress import progress
-from sim.engine.simulate import simulate
 from sim.graph.load import load_workload
 from sim.outputs import check_outputs, commit, json_bytes
-from sim.plan import SCHEDULES, plan
+from sim.plan import SCHEDULES, plan, simulated
 from sim.report.compare import compare_json, compare_report
 from sim.report.run import units_report
 
@@ -76,9 +75,9 @@ def run(args: argparse.Namespace) -> int:
     schedules = [p.schedule for p in chosen]
     notes = [note for p in chosen for note in p.notes]
     results = []
-    for schedule in schedules:
-        with progress(f"simulating {schedule.name}", shown=not args.quiet) as update:
-            results.append(simulate(schedule, hw, progress=update, spans=False))
+    for each in chosen:
+        with progress(f"simulating {each.schedule.name}", shown=not args.quiet) as update:
+            results.append(simulated(each, hw, progress=update, spans=False))
     data = compare_json(schedules, results)
     if notes:
         data["notes"] = notes

@@ -19,13 +19,12 @@ from sim.commands.common import (
 )
 from sim.commands.present import add_run_files, present_run, run_outputs
 from sim.commands.progress import progress
-from sim.engine.simulate import simulate
 from sim.errors import ConfigError
 from sim.graph.load import load_workload
 from sim.graph.model import Graph
 from sim.hw.model import Hardware, Precision
 from sim.outputs import check_outputs, text_bytes
-from sim.plan import SCHEDULES, is_saved, plan
+from sim.plan import SCHEDULES, is_saved, plan, simulated
 from sim.report.compare import kept_on_chip
 from sim.report.notes import workload_notes
 from sim.report.run_summary import next_step_line
@@ -110,8 +109,8 @@ def run(args: argparse.Namespace) -> int:
 
         files.append((args.save_schedule, text_bytes(dump_yaml(schedule_data(schedule)))))
     with progress("simulating kernels", shown=not args.quiet) as update:
-        result = simulate(
-            schedule, hw, caches=not args.no_caches, progress=update, spans=bool(args.timeline)
+        result = simulated(
+            chosen, hw, caches=not args.no_caches, progress=update, spans=bool(args.timeline)
         )
     next_step = lambda: _next_step(args, graph, precision, hw)  # noqa: E731
     present_run(args, result, notes, files, next_step, kernel_effective_macs(schedule))

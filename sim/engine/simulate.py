@@ -8,7 +8,7 @@ whatever the network. The dirty lines left at the end are written back by a last
 """
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import attrs
 from attrs import define
@@ -37,6 +37,8 @@ from sim.trace import compute_class, kernel_algorithm, kernel_tiles
 from sim.trace.model import Tile
 
 Progress = Callable[[int, int], None]
+# Makes a kernel's tiles as `kernel_tiles` does: (kernel, schedule, hw, part, max_lines).
+TileSource = Callable[[Kernel, Schedule, Hardware, tuple[int, int], int], Iterable[Tile]]
 
 
 @define(frozen=True)
@@ -227,10 +229,13 @@ def simulate(
     caches: bool = True,
     progress: Progress | None = None,
     spans: bool = True,
+    tiles: TileSource = kernel_tiles,
 ) -> RunResult:
     """Run `schedule` on `hw.units` of the device's units; `caches=False` sends every line
     access to DRAM; `spans=False` keeps no busy interval of a unit (`result.timing.spans` is
-    empty): only a timeline reads them, and a run without them keeps no tile's cost.
+    empty): only a timeline reads them, and a run without them keeps no tile's cost. `tiles`
+    gives each unit's tiles of a kernel: `kernel_tiles`, or the same tiles made beforehand
+    (`auto` traces a candidate before it simulates it, sim/plan/).
 
     Each unit traces its part of each kernel (sim/engine/split.py sizes its tiles); a tile is
     replayed through the unit's caches and the shared ones when it runs, and timed by
@@ -275,7 +280,7 @@ def simulate(
             fns = (tile_costing(hw, precision, *kind), cycles_of(hw, precision, *kind), tally)
             lines = tile_lines(kernel, schedule, hw)
             parts = [
-                unit_work(u, kernel_tiles(kernel, schedule, hw, (u, hw.units), lines), *fns)
+                unit_work(u, tiles(kernel, schedule, hw, (u, hw.units), lines), *fns)
                 for u in range(hw.units)
             ]
             yield KernelWork(kernel.name, parts, launch)  # launch: kernel_overhead_cycles

@@ -1,7 +1,7 @@
 """The planning driver above the engine: every command turns (workload, device, schedule,
 objective) into a schedule and its notes here, and nowhere else.
 
-    graph + device --plan()--> Plan (schedule, notes) --simulate()--> RunResult
+    graph + device --plan()--> Plan (schedule, notes) --simulated()--> RunResult
 
 `--schedule` is a preset made by passes (sim/schedule/presets.py), `auto` (a bounded
 simulated search, sim/plan/auto.py: the one part of planning that runs the engine) or a
@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from attrs import define
 
+from sim.engine.simulate import Progress, RunResult, simulate
 from sim.errors import ScheduleError
 from sim.graph.model import Graph
 from sim.hw.model import Hardware, Precision
@@ -21,13 +22,14 @@ from sim.schedule.presets import PRESETS, preset_schedule
 
 SCHEDULES = (*PRESETS, "auto")
 
-__all__ = ["OBJECTIVES", "SCHEDULES", "Plan", "is_saved", "plan"]
+__all__ = ["OBJECTIVES", "SCHEDULES", "Plan", "is_saved", "plan", "simulated"]
 
 
 @define(frozen=True)
 class Plan:
     schedule: Schedule
     notes: tuple[str, ...] = ()  # what planning did, in plain words (auto's search)
+    result: RunResult | None = None  # the schedule simulated with caches, if planning did
 
 
 def is_saved(spec: str) -> bool:
@@ -51,7 +53,25 @@ def plan(
         return Plan(load_schedule(spec, graph, precision))
     if spec == "auto":
         search = auto_schedule(graph, precision, hw, objective, progress)
-        return Plan(search.schedule, (search_note(search),))
+        return Plan(search.schedule, (search_note(search),), search.result)
     if spec not in PRESETS:
         raise ScheduleError(f"unknown schedule {spec!r} (known: {', '.join(SCHEDULES)})")
     return Plan(preset_schedule(spec, graph, precision, hw))
+
+
+def simulated(
+    chosen: Plan,
+    hw: Hardware,
+    *,
+    caches: bool = True,
+    progress: Progress | None = None,
+    spans: bool = True,
+) -> RunResult:
+    """`simulate(chosen.schedule, hw, caches=caches, progress=progress, spans=spans)`: the
+    simulation planning ran (auto's search ends with its choice simulated whole) when it is
+    that one, on the same hardware with caches and with spans if they are asked for; else a
+    new one (the engine is deterministic)."""
+    done = chosen.result
+    if done is not None and caches and done.hw == hw and (done.timing.spans or not spans):
+        return done
+    return simulate(chosen.schedule, hw, caches=caches, progress=progress, spans=spans)

@@ -21,8 +21,20 @@ a bounded search.
 The objective `time` compares cycles, then DRAM bytes; `traffic` DRAM bytes, then cycles;
 `energy` the dynamic energy (sim/energy; the device needs an `energy:` section), then cycles.
 Ties keep the incumbent and the simulator is deterministic: the same inputs give the same
-choice. Cost: 3 or 4 whole simulations and at most 2 x MAX_TRIALS windows (the
-incumbent's window is simulated once until a move is kept).
+choice.
+
+Cost: 3 or 4 whole simulations and at most 2 x MAX_TRIALS windows; two shortcuts make the
+windows cheaper and cannot change a decision (tests/plan/test_auto.py checks each verdict
+against a fresh simulation, and the choice against the search without them):
+- a window is simulated once: its cost is kept under the window's value (its kernels,
+  buffers and workspace address: all `simulate` reads of a schedule but the name, graph and
+  precision, which one search never changes), so an incumbent's window that a kept move
+  left as it was, or a kept move's own window, is not simulated again;
+- for `time`, a move's window is traced before it is replayed: its cycles are at least the
+  floor of sim/plan/bound.py (each unit's compute cycles, kernel after kernel), and once the
+  floor exceeds the incumbent window's cycles the move is worse (cycles are compared first)
+  and is judged so without a replay; else its window is simulated on the tiles traced.
+The chosen schedule's whole simulation is returned with it: `run` does not simulate it again.
 """
 
 import math
@@ -33,14 +45,16 @@ import attrs
 from attrs import define
 
 from sim.energy.account import run_energy
-from sim.engine.simulate import RunResult, simulate
+from sim.engine.simulate import RunResult, TileSource, simulate
 from sim.errors import ScheduleError
 from sim.graph.model import Graph
 from sim.hw.model import Hardware, Precision
+from sim.plan.bound import traces_within
 from sim.schedule.model import Schedule
 from sim.schedule.naive import naive_schedule
 from sim.schedule.passes.tiling import Budget, Chain, chain_estimates, disjoint, pick_chains
 from sim.schedule.presets import untiled, with_tiles
+from sim.trace import kernel_tiles
 
 MAX_TRIALS = 24
 OBJECTIVES = ("time", "traffic", "energy")  # what auto minimises: time, DRAM traffic or energy
@@ -58,6 +72,7 @@ class Search:
     cycles: float
     dram_bytes: int
     chains: tuple[Chain, ...]  # the tiled chains of the chosen schedule
+    result: RunResult  # the chosen schedule simulated whole on the searched device
 
 
 def auto_schedule(
@@ -84,18 +99,23 @@ def auto_schedule(
         (with_tiles(base, (), "fused"), ()),
         (with_tiles(base, tiled, "tiled"), tiled),
     ]
-    costs = [_cost(tick(simulate(s, hw)), objective) for s, _ in presets]
-    best = min(range(3), key=lambda i: (costs[i], i))
-    (schedule, chains), cost = presets[best], costs[best]
+    best, cost, result = 0, None, None
+    for i, (preset, _) in enumerate(presets):
+        run = tick(simulate(preset, hw))
+        run_cost = _cost(run, objective)
+        if cost is None or run_cost < cost:  # ties keep the earlier preset
+            best, cost, result = i, run_cost, run
+    schedule, chains = presets[best]
     simulations, trials = 3, 0
     if best > 0:
-        found, trials = _improve(base, tuple(chains), estimates, hw, objective, tick)
+        found, trials = _improve(base, tuple(chains), estimates, _Windows(hw, objective, tick))
         if found != tuple(chains):
             trial = with_tiles(base, found, "auto")
-            trial_cost = _cost(tick(simulate(trial, hw)), objective)
+            trial_result = tick(simulate(trial, hw))
+            trial_cost = _cost(trial_result, objective)
             simulations += 1
             if trial_cost < cost:
-                schedule, chains, cost = trial, found, trial_cost
+                schedule, chains, cost, result = trial, found, trial_cost, trial_result
     cycles, dram = _cycles_and_dram(cost, objective)
     return Search(
         attrs.evolve(schedule, name="auto"),
@@ -105,16 +125,12 @@ def auto_schedule(
         cycles,
         dram,
         tuple(chains),
+        attrs.evolve(result, schedule="auto"),
     )
 
 
 def _improve(
-    base: Schedule,
-    chains: tuple[Chain, ...],
-    estimates,
-    hw: Hardware,
-    objective: str,
-    tick: "_Ticker",
+    base: Schedule, chains: tuple[Chain, ...], estimates, windows: "_Windows"
 ) -> tuple[tuple[Chain, ...], int]:
     """The chains after the local moves (step 2), and how many moves were judged."""
     index_of = {k.name: i for i, k in enumerate(base.kernels)}
@@ -127,7 +143,6 @@ def _improve(
         ]
     )
     current = with_tiles(base, chains, "auto")
-    current_costs: dict[frozenset[str], tuple] = {}  # the incumbent's windows, until it changes
     trials = 0
     while moves and trials < MAX_TRIALS:
         move = moves.popleft()
@@ -137,11 +152,8 @@ def _improve(
         trial = with_tiles(base, trial_chains, "auto")
         ops = _ops_of(base, move.first, (chains, trial_chains), index_of)
         trials += 1
-        if ops not in current_costs:
-            current_costs[ops] = tick(_window_cost(current, ops, hw, objective))
-        if tick(_window_cost(trial, ops, hw, objective)) < current_costs[ops]:
+        if windows.beats(trial, ops, windows.incumbent(current, ops)):
             chains, current = trial_chains, trial
-            current_costs.clear()
             moves.extendleft(reversed(move.follow_ups(base, chains, index_of)))
     return chains, trials
 
@@ -157,12 +169,49 @@ def _ops_of(base: Schedule, first: str, chain_sets, index_of) -> frozenset[str]:
     )
 
 
-def _window_cost(schedule: Schedule, ops: frozenset[str], hw: Hardware, objective: str) -> tuple:
-    """The objective over the kernels running `ops`, one kernel before and one after."""
+class _Windows:
+    """The objective over windows of kernels, each simulated at most once (module
+    docstring); `tick` after each window simulated or judged by its floor."""
+
+    def __init__(self, hw: Hardware, objective: str, tick: "_Ticker"):
+        self.hw, self.objective, self.tick = hw, objective, tick
+        self.costs: dict[tuple, tuple] = {}  # _window_key -> cost
+
+    def incumbent(self, schedule: Schedule, ops: frozenset[str]) -> tuple:
+        """The objective over `schedule`'s kernels running `ops`, one before, one after."""
+        window = _window(schedule, ops)
+        key = _window_key(window)
+        if key not in self.costs:
+            self.costs[key] = self.tick(_cost(simulate(window, self.hw), self.objective))
+        return self.costs[key]
+
+    def beats(self, schedule: Schedule, ops: frozenset[str], bar: tuple) -> bool:
+        """Whether the objective over `schedule`'s window of `ops` is below `bar`; for
+        `time`, without simulating it if its floor of cycles is above the bar's."""
+        window = _window(schedule, ops)
+        key = _window_key(window)
+        if key not in self.costs:
+            tiles: TileSource | None = kernel_tiles
+            if self.objective == "time":
+                tiles = traces_within(window, self.hw, bar[0])
+            if tiles is None:
+                self.tick(None)
+                return False
+            result = simulate(window, self.hw, tiles=tiles)
+            self.costs[key] = self.tick(_cost(result, self.objective))
+        return self.costs[key] < bar
+
+
+def _window(schedule: Schedule, ops: frozenset[str]) -> Schedule:
+    """`schedule` cut to the kernels running `ops`, one kernel before and one after."""
     kernels = schedule.kernels
     hits = [i for i, k in enumerate(kernels) if ops & {*(op.name for op in k.ops), *k.absorbed}]
-    window = kernels[max(hits[0] - 1, 0) : hits[-1] + 2]
-    return _cost(simulate(attrs.evolve(schedule, kernels=window), hw), objective)
+    return attrs.evolve(schedule, kernels=kernels[max(hits[0] - 1, 0) : hits[-1] + 2])
+
+
+def _window_key(window: Schedule) -> tuple:
+    """What `simulate` reads of a window but its name, graph and precision (one search's)."""
+    return (window.kernels, frozenset(window.buffers.items()), window.workspace_address)
 
 
 class _Ticker:

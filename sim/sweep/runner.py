@@ -11,9 +11,9 @@ other schedules once per device as well.
 from collections import OrderedDict
 from typing import Any
 
+import attrs
 from attrs import define
 
-from sim.engine.simulate import simulate
 from sim.errors import ConfigError, SimError
 from sim.graph.model import Graph
 from sim.graph.pruning import apply_sparsity
@@ -21,7 +21,7 @@ from sim.graph.sparsity import parse_sparsity
 from sim.hw.load import parse_hardware
 from sim.hw.model import Hardware, Precision
 from sim.hw.overrides import Override, OverrideError, apply_overrides
-from sim.plan import Plan, is_saved, plan
+from sim.plan import Plan, is_saved, plan, simulated
 from sim.report.notes import workload_notes
 from sim.report.run import run_json
 from sim.report.sparsity import kernel_effective_macs
@@ -63,7 +63,7 @@ def point_json(task: Task) -> dict[str, Any]:
     precision = Precision(point.precision)
     graph = _graph(task)
     chosen = _plan(task, graph, hw, precision)
-    result = simulate(chosen.schedule, hw, spans=False)
+    result = simulated(chosen, hw, spans=False)
     data = run_json(result, kernel_effective_macs(chosen.schedule))
     notes = workload_notes(graph) + list(chosen.notes)
     if notes:
@@ -117,7 +117,7 @@ def _plan(task: Task, graph: Graph, hw: Hardware, precision: Precision) -> Plan:
         _plans.move_to_end(key)
         return _plans[key]
     chosen = plan(graph, hw, point.schedule, precision, point.objective)
-    _plans[key] = chosen
+    _plans[key] = attrs.evolve(chosen, result=None)  # the schedule kept, not its simulation
     if len(_plans) > KEPT_PLANS:
         _plans.popitem(last=False)
     return chosen
