@@ -3,7 +3,7 @@
 For each workload: wall time and peak resident memory of the whole process, next to the
 same numbers for `python -m sim analyze` (the floor: start-up, loading, no simulation),
 measured in the same run. Targets (issue 4): MobileNet-v1 on pi3 under 5 s, ResNet-50
-under 20 s, peak memory under 1 GB.
+under 20 s, peak memory under 1 GB; issue 13's: MobileNet-v1 under 1.5 s, ResNet-50 under 5 s.
 
     python benchmarks/run_speed.py [--hw pi3] [--repeat 3] [workload ...]
 """

@@ -36,7 +36,7 @@ def expand_lines(starts, lengths, writes, shift, vector_bytes):
         end = start + length
         write = 1 if writes[i] else 0
         first, last = start >> shift, (end - 1) >> shift
-        if first == last:
+        if first == last:  # a range inside one line, the common case
             keys[out] = (first << 1) | write
             touched[out] = length
             count += accesses_of[length]
