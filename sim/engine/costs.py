@@ -22,7 +22,6 @@ CoreStream charges each tile what it adds to that. DRAM is a separate unit
 
 from collections.abc import Callable
 
-import attrs
 from attrs import define
 
 from sim.cache.stats import HierarchyStats, LevelCounts, LevelStats
@@ -208,10 +207,17 @@ class CoreStream:
             self._levels[depth] += cycles
         compute = self._compute_of(self._flops, self._accesses)
         core = max(compute, *self._levels, 0.0)
-        charged = attrs.evolve(
-            cost,
-            compute_cycles=max(0.0, compute - self._compute),
-            stream_core_cycles=max(0.0, core - self._core),
+        charged = TileCost(  # attrs.evolve, without its look-ups: this runs once per tile
+            cost.flops,
+            max(0.0, compute - self._compute),
+            cost.level_cycles,
+            cost.dram_read_bytes,
+            cost.dram_write_bytes,
+            cost.dram_cycles,
+            cost.dram_bandwidth_cycles,
+            cost.level_counts,
+            cost.level_latency_cycles,
+            max(0.0, core - self._core),
         )
         self._compute, self._core = compute, core
         return charged
