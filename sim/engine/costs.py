@@ -20,8 +20,6 @@ CoreStream charges each tile what it adds to that. DRAM is a separate unit
 (sim/engine/timing.py).
 """
 
-from collections.abc import Callable
-
 from attrs import define
 
 from sim.cache.stats import HierarchyStats, LevelCounts, LevelStats
@@ -118,46 +116,13 @@ def tile_cost(
     algorithm: str = "auto",
 ) -> TileCost:
     """The cost of `tile` of a kernel whose main op is `kind`, of compute class `cls`, running
-    `algorithm`, whose line accesses produced `stats` (None: caches disabled)."""
-    cost = tile_costing(hw, precision, kind, cls, algorithm)
+    `algorithm`, whose line accesses produced `stats` (None: caches disabled): the tile as a
+    stream of its own."""
+    stream = CoreStream(hw, precision, kind, cls, algorithm)
     if stats is None:
-        return cost(tile, None, 0, 0)
+        return stream.charge(tile, None, 0, 0)
     counts = tuple(lv.as_counts() for lv in stats.levels)
-    return cost(tile, counts, stats.dram_read_bytes, stats.dram_write_bytes)
-
-
-TileCosting = Callable[[Tile, "tuple[LevelCounts, ...] | None", int, int], TileCost]
-
-
-def tile_costing(
-    hw: Hardware, precision: Precision, kind: str, cls: ComputeClass, algorithm: str = "auto"
-) -> TileCosting:
-    """`tile_cost` of one kernel as a function of (tile, level counts or None without caches,
-    DRAM bytes read, written): the kernel's and the device's constants are looked up once,
-    not per tile."""
-    compute_cycles = cycles_of(hw, precision, kind, cls, algorithm)
-    line = hw.dram_request_bytes
-    width = min(hw.core.registers.width_bytes, hw.caches[0].line_bytes) if hw.caches else 0
-    ports = tuple((lv.line_bytes, lv.bytes_per_cycle, lv.latency_cycles) for lv in hw.caches)
-    clock, rate = hw.core.clock_hz, effective_dram_bytes_per_s(hw)
-    peak = hw.dram.bandwidth_bytes_per_s
-
-    def cost(tile, counts, read_bytes, write_bytes) -> TileCost:
-        accesses = tile.line_accesses + tile.collapsed_accesses + tile.spill_accesses
-        compute = compute_cycles(tile.flops, accesses)
-        if counts is None:
-            writes = int(tile.is_write.sum())
-            read_bytes, write_bytes = (tile.line_accesses - writes) * line, writes * line
-            levels: tuple[float, ...] = ()
-            latencies: tuple[float, ...] = ()
-            counts = ()
-        else:
-            levels, latencies = _level_cycles(accesses, width, counts, ports)
-        n_bytes = read_bytes + write_bytes  # dram_cycles, its constants looked up once
-        dram = (read_bytes, write_bytes, n_bytes / rate * clock, n_bytes / peak * clock)
-        return TileCost(tile.flops, compute, levels, *dram, counts, latencies)
-
-    return cost
+    return stream.charge(tile, counts, stats.dram_read_bytes, stats.dram_write_bytes)
 
 
 def _level_cycles(
@@ -168,17 +133,15 @@ def _level_cycles(
     cycle, latency)."""
     cycles, latencies = [], []
     for depth, (level, (line_bytes, bytes_per_cycle, latency)) in enumerate(zip(counts, ports)):
-        if depth == 0:
-            moved_bytes = register_accesses * width
-        else:
-            moved_bytes = level[1] * line_bytes  # its accesses
+        # L1 serves every register access; a lower level moves a line per access it gets
+        moved_bytes = register_accesses * width if depth == 0 else level[1] * line_bytes
         cycles.append(moved_bytes / bytes_per_cycle)
         latencies.append(latency if moved_bytes else 0.0)
     return tuple(cycles), tuple(latencies)
 
 
 class CoreStream:
-    """A unit's tiles of one kernel as the one stream its core runs.
+    """A unit's tiles of one kernel as the one stream its core runs, costed tile by tile.
 
     The compute model's rules and ceilings are rates of a whole kernel (its measured fraction
     is of a whole SGEMM, packing included: hw_configs), and a core overlaps its arithmetic
@@ -186,38 +149,65 @@ class CoreStream:
     tile is charged what it adds to the stream's cost: the compute and core cycles of the
     counts so far, minus those of the counts before it. The tiles then add up to the cost
     of the unit's whole part, however finely the engine slices it, and fewer accesses or
-    port bytes never cost more (both cycle counts are non-decreasing in every count).
-    `compute`: the kernel's cycles_of (sim/compute/model.py).
+    port bytes never cost more (both cycle counts are non-decreasing in every count). The
+    kernel's and the device's constants are looked up once, not per tile.
     """
 
-    def __init__(self, compute: Callable[[int, int], float]):
-        self._compute_of = compute
+    def __init__(
+        self,
+        hw: Hardware,
+        precision: Precision,
+        kind: str,
+        cls: ComputeClass,
+        algorithm: str = "auto",
+    ):
+        self._compute_of = cycles_of(hw, precision, kind, cls, algorithm)
+        self._line = hw.dram_request_bytes
+        caches = hw.caches
+        self._width = min(hw.core.registers.width_bytes, caches[0].line_bytes) if caches else 0
+        self._ports = tuple((lv.line_bytes, lv.bytes_per_cycle, lv.latency_cycles) for lv in caches)
+        self._clock, self._rate = hw.core.clock_hz, effective_dram_bytes_per_s(hw)
+        self._peak = hw.dram.bandwidth_bytes_per_s
         self._flops = 0
         self._accesses = 0
         self._levels: list[float] = []
         self._compute = 0.0
         self._core = 0.0
 
-    def charge(self, tile: Tile, cost: TileCost) -> TileCost:
-        """`cost` of the stream's next tile, with its compute and core cycles the stream's."""
+    def charge(
+        self, tile: Tile, counts: tuple[LevelCounts, ...] | None, read_bytes: int, write_bytes: int
+    ) -> TileCost:
+        """The cost of the stream's next tile, whose levels counted `counts` (None: no caches,
+        every line access goes to DRAM) and which moved these DRAM bytes."""
+        accesses = tile.line_accesses + tile.collapsed_accesses + tile.spill_accesses
+        if counts is None:
+            writes = int(tile.is_write.sum())
+            line = self._line
+            read_bytes, write_bytes = (tile.line_accesses - writes) * line, writes * line
+            levels: tuple[float, ...] = ()
+            latencies: tuple[float, ...] = ()
+            counts = ()
+        else:
+            levels, latencies = _level_cycles(accesses, self._width, counts, self._ports)
         self._flops += tile.flops
-        self._accesses += tile.line_accesses + tile.collapsed_accesses + tile.spill_accesses
-        self._levels.extend([0.0] * (len(cost.level_cycles) - len(self._levels)))
-        for depth, cycles in enumerate(cost.level_cycles):
+        self._accesses += accesses
+        self._levels.extend([0.0] * (len(levels) - len(self._levels)))
+        for depth, cycles in enumerate(levels):
             self._levels[depth] += cycles
         compute = self._compute_of(self._flops, self._accesses)
         core = max(compute, *self._levels, 0.0)
-        charged = TileCost(  # attrs.evolve, without its look-ups: this runs once per tile
-            cost.flops,
+        n_bytes = read_bytes + write_bytes
+        cost = TileCost(
+            tile.flops,
             max(0.0, compute - self._compute),
-            cost.level_cycles,
-            cost.dram_read_bytes,
-            cost.dram_write_bytes,
-            cost.dram_cycles,
-            cost.dram_bandwidth_cycles,
-            cost.level_counts,
-            cost.level_latency_cycles,
+            levels,
+            read_bytes,
+            write_bytes,
+            n_bytes / self._rate * self._clock,
+            n_bytes / self._peak * self._clock,
+            counts,
+            latencies,
             max(0.0, core - self._core),
         )
         self._compute, self._core = compute, core
-        return charged
+        return cost

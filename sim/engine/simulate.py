@@ -17,16 +17,10 @@ from sim.analytic.counts import flops as analytic_flops
 from sim.analytic.counts import macs as analytic_macs
 from sim.analytic.estimate import estimate_op
 from sim.cache.stats import LevelCounts, LevelStats
-from sim.compute.model import cycles_of, kernel_overhead_cycles
+from sim.compute.classes import ComputeClass
+from sim.compute.model import kernel_overhead_cycles
 from sim.engine.caches import DeviceCaches
-from sim.engine.costs import (
-    CoreStream,
-    TileCost,
-    TileCosting,
-    dram_channel,
-    dram_cycles,
-    tile_costing,
-)
+from sim.engine.costs import CoreStream, TileCost, dram_channel, dram_cycles
 from sim.engine.split import tile_lines
 from sim.engine.timing import KernelTiming, KernelWork, Timing, run_timing
 from sim.errors import WorkloadError
@@ -252,21 +246,20 @@ def simulate(
     unit_tiles = [0] * hw.units
     launch = kernel_overhead_cycles(hw)  # a GPU kernel's launch gap (sim/compute/model.py)
 
-    def replay(unit: int, tile: Tile, cost_of: TileCosting, stream: CoreStream, tally):
+    def replay(unit: int, tile: Tile, stream: CoreStream, tally: _Tally) -> TileCost:
         if device is None:
-            counts, cost = None, cost_of(tile, None, 0, 0)
+            counts, cost = None, stream.charge(tile, None, 0, 0)
         else:
             counts, read_bytes, write_bytes = device.tile_counts(unit, tile)
-            cost = cost_of(tile, counts, read_bytes, write_bytes)
-        cost = stream.charge(tile, cost)
+            cost = stream.charge(tile, counts, read_bytes, write_bytes)
         tally.add(tile, counts, cost)
         unit_tiles[unit] += 1
         return cost
 
-    def unit_work(unit: int, tiles, cost_of: TileCosting, compute, tally: _Tally):
-        stream = CoreStream(compute)  # the unit's part of the kernel, charged as one
+    def unit_work(unit: int, tiles, kind: tuple[str, ComputeClass, str], tally: _Tally):
+        stream = CoreStream(hw, precision, *kind)  # the unit's part of the kernel, as one
         for tile in tiles:
-            yield functools.partial(replay, unit, tile, cost_of, stream, tally)
+            yield functools.partial(replay, unit, tile, stream, tally)
 
     def kernels():
         for kernel in schedule.kernels:
@@ -277,10 +270,9 @@ def simulate(
             )
             tally = _Tally()
             tallies.append((kernel.name, tally))
-            fns = (tile_costing(hw, precision, *kind), cycles_of(hw, precision, *kind), tally)
             lines = tile_lines(kernel, schedule, hw)
             parts = [
-                unit_work(u, tiles(kernel, schedule, hw, (u, hw.units), lines), *fns)
+                unit_work(u, tiles(kernel, schedule, hw, (u, hw.units), lines), kind, tally)
                 for u in range(hw.units)
             ]
             yield KernelWork(kernel.name, parts, launch)  # launch: kernel_overhead_cycles

@@ -15,9 +15,10 @@ at the last kernel's end, or later if posted writes are still draining. So
 The compute cycles are the engine's own (`cycles_of` of the same counts with the same
 arguments), and the floor follows a unit's clock as the engine advances it: from the
 kernel's start, tile after tile, the compute of the counts so far, lowered by SUM_SLACK for
-the rounding of the engine's sum of tile charges. The tiles made on the way are the ones `simulate` would make (`kernel_tiles` is
-a pure function of its arguments); they are kept to simulate with when the floor stays
-under the bar, up to MAX_TRACED_BYTES (a larger schedule is traced again as it runs).
+the rounding of the engine's sum of tile charges. The tiles made on the way are the ones
+`simulate` would make (`kernel_tiles` is a pure function of its arguments); they are kept
+to simulate with when the floor stays under the bar, up to MAX_TRACED_BYTES (a larger
+schedule is traced again as it runs).
 """
 
 from attrs import define

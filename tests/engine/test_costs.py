@@ -5,7 +5,6 @@ from hypothesis import strategies as st
 
 from sim.cache.stats import HierarchyStats, LevelStats
 from sim.compute.classes import ComputeClass
-from sim.compute.model import cycles_of
 from sim.engine.costs import (
     CoreStream,
     dram_channel,
@@ -81,8 +80,12 @@ def test_without_caches_every_line_access_is_dram_traffic():
 
 
 def _stream_tile(flops: int, lines: int, collapsed: int) -> Tile:
-    return Tile(flops=flops, line_addresses=[64 * i for i in range(lines)],
-                is_write=[0] * lines, collapsed_accesses=collapsed)
+    return Tile(
+        flops=flops,
+        line_addresses=[64 * i for i in range(lines)],
+        is_write=[0] * lines,
+        collapsed_accesses=collapsed,
+    )
 
 
 tile_counts = st.tuples(st.integers(0, 20_000), st.integers(0, 40), st.integers(0, 400))
@@ -99,14 +102,11 @@ def test_a_stream_costs_its_counts_however_it_is_sliced(counts, data):
     groups = [counts[a:b] for a, b in zip([0, *cuts], [*cuts, len(counts)]) if b > a]
 
     def charged(pieces) -> tuple[float, float]:
-        stream = CoreStream(cycles_of(hw, Precision.FP32, *kernel))
-        compute, core = 0.0, 0.0
+        stream, compute, core = CoreStream(hw, Precision.FP32, *kernel), 0.0, 0.0
         for flops, lines, collapsed in pieces:
             tile = _stream_tile(flops, lines, collapsed)
-            stats = HierarchyStats(
-                (LevelStats("L1D", lines, lines, 0, 0, 0), LevelStats("L2", 0, 0, 0, 0, 0)), 0, 0
-            )
-            cost = stream.charge(tile, tile_cost(tile, stats, hw, Precision.FP32, *kernel))
+            counts = (("L1D", lines, lines, 0, 0, 0), ("L2", 0, 0, 0, 0, 0))
+            cost = stream.charge(tile, counts, 0, 0)
             assert cost.compute_cycles >= 0 and cost.core_cycles >= 0
             compute, core = compute + cost.compute_cycles, core + cost.core_cycles
         return compute, core

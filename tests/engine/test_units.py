@@ -10,8 +10,7 @@ from hypothesis import strategies as st
 
 from sim.cache import make_hierarchy
 from sim.cli import main
-from sim.compute.model import cycles_of
-from sim.engine.costs import CoreStream, dram_channel, tile_cost
+from sim.engine.costs import CoreStream, dram_channel
 from sim.engine.simulate import WRITE_BACK_KERNEL, simulate
 from sim.graph.load import load_workload
 from sim.hw.load import load_hardware
@@ -97,10 +96,11 @@ def test_one_unit_is_the_serial_single_core_model(workload):
         cycles, read, written, streaming = 0.0, 0, 0, False
         cls, algorithm = (f(kernel, hw, Precision.FP32) for f in (compute_class, kernel_algorithm))
         kind = (kernel.main_op.kind.value, cls, algorithm)
-        stream = CoreStream(cycles_of(hw, Precision.FP32, *kind))
+        stream = CoreStream(hw, Precision.FP32, *kind)
         for index, tile in enumerate(kernel_tiles(kernel, schedule, hw)):
             stats = hierarchy.run(tile.line_addresses, tile.is_write, tile.sizes_bytes)
-            cost = stream.charge(tile, tile_cost(tile, stats, hw, Precision.FP32, *kind))
+            counts = tuple(level.as_counts() for level in stats.levels)
+            cost = stream.charge(tile, counts, stats.dram_read_bytes, stats.dram_write_bytes)
             reads = cost.dram_read_bytes
             fetch = reads / channel.unit_cap_bytes_per_cycle
             if reads and not streaming:  # the stream's first reads wait for the latency
