@@ -13,15 +13,32 @@ a `Chain` only holds their arrays, so every route through a shared level advance
 from collections.abc import Sequence
 
 import numpy as np
-from numba import njit
 
-from sim.cache.kernel import N_COUNTERS, STATUS_PAST_2_64, KernelLevel, run_level
+from sim.cache.kernel import (
+    N_COUNTERS,
+    REQUEST_TYPES,
+    STATE_TYPES,
+    STATUS_PAST_2_64,
+    KernelLevel,
+    run_level,
+)
+from sim.native.kernels import Array, Signature, kernel
 
 STATUS_BAD_SIZE = STATUS_PAST_2_64 + 1
 _STATE = ("config", "tags", "dirty", "sets", "stamps", "level_words", "counters")  # run_level's
+LEVELS_BUILT = (1, 2, 3)  # chains of these lengths run ahead-of-time code (others: the JIT)
 
 
-@njit(cache=True, nogil=True)
+def _chain_signature(n: int) -> Signature:
+    per_level = (*STATE_TYPES, *REQUEST_TYPES)  # a level's state, then its output buffers
+    return Signature(
+        (*((spec,) * n for spec in per_level), Array("uint64"), Array("int64"), "int64",
+         Array("uint8"), Array("int64", 2)),
+        ("int64", "int64", "int64"),
+    )  # fmt: skip
+
+
+@kernel(signatures=[_chain_signature(n) for n in LEVELS_BUILT])
 def run_chain(
     configs, tags, dirty, sets, stamps, level_words, counters,
     out_addresses, out_sizes, out_writes,

@@ -22,12 +22,10 @@ All arithmetic on lines and indices is uint64, so every 64-bit address works.
 """
 
 import numpy as np
-from llvmlite import ir
-from numba import njit, types
-from numba.extending import intrinsic
 
 from sim.cache.xorshift import MULTIPLIER, seed_state
 from sim.hw.model import CacheLevel, Replacement, WritePolicy
+from sim.native.kernels import Array, Signature, intrinsic, kernel
 
 POLICY_CODES = {Replacement.LRU: 0, Replacement.FIFO: 1, Replacement.PLRU: 2, Replacement.RANDOM: 3}
 _LRU, _FIFO, _PLRU, _RANDOM = 0, 1, 2, 3
@@ -49,17 +47,35 @@ _ZERO, _ONE, _NIBBLE = np.uint64(0), np.uint64(1), np.uint64(0xF)
 _NIBBLE_ONES, _NIBBLE_HIGHS = np.uint64(0x1111111111111111), np.uint64(0x8888888888888888)
 _U3, _U4, _U8, _U12, _U25, _U27, _U32 = (np.uint64(k) for k in (3, 4, 8, 12, 25, 27, 32))
 _MULTIPLIER = np.uint64(MULTIPLIER)
+# The arrays of a level's state, in run_level's order: config, tags, dirty, sets, stamps,
+# level_words, counters
+STATE_TYPES = (
+    Array("int64"), Array("uint64"), Array("uint8"), Array("uint64"), Array("uint64"),
+    Array("uint64"), Array("int64"),
+)  # fmt: skip
+REQUEST_TYPES = (Array("uint64"), Array("int64"), Array("uint8"))  # addresses, sizes, writes
+_RUN_LEVEL = Signature(
+    (*STATE_TYPES, Array("uint64"), Array("int64"), "int64", Array("uint8"), "int64", "uint64",
+     "bool", *REQUEST_TYPES),
+    ("int64", "int64", "uint64", "int64"),
+)  # fmt: skip
+_CLEAN_LEVEL = Signature(
+    (Array("int64"), Array("uint64"), Array("uint8"), Array("int64")), Array("uint64")
+)
 
 
 @intrinsic
 def _count_trailing_zeros(typingctx, x):
+    from llvmlite import ir
+    from numba import types
+
     def codegen(context, builder, signature, args):
         return builder.cttz(args[0], ir.Constant(ir.IntType(1), 0))
 
     return types.uint64(types.uint64), codegen
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def _order_touch(order, way):
     """Move `way` (present in the nibble order) to the most recent position."""
     y = order ^ (way * _NIBBLE_ONES)
@@ -69,7 +85,7 @@ def _order_touch(order, way):
     return (order & ~((below << _U4) | _NIBBLE)) | ((order & below) << _U4) | way
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def _plru_touch(bits, leaves, way):
     node = leaves + way
     while node > _ONE:  # every node on the path points away from `way`
@@ -81,7 +97,7 @@ def _plru_touch(bits, leaves, way):
     return bits
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def _plru_victim(bits, leaves, ways):
     node = _ONE
     while node < leaves:
@@ -96,14 +112,14 @@ def _plru_victim(bits, leaves, ways):
     return node - leaves
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def _xorshift(x):
     x ^= x >> _U12
     x ^= x << _U25
     return x ^ (x >> _U27)
 
 
-@njit(cache=True, nogil=True)
+@kernel(signatures=[_RUN_LEVEL])
 def run_level(
     config, tags, dirty, sets, stamps, level_words, counters,
     addresses, sizes, uniform_size, writes, start, resume_line, resume,
@@ -272,7 +288,7 @@ def run_level(
     return status, np.int64(i), line, np.int64(n_out)
 
 
-@njit(cache=True, nogil=True)
+@kernel(signatures=[_CLEAN_LEVEL])
 def clean_level(config, tags, dirty, counters):
     """Mark every dirty line clean; return their byte addresses, ascending."""
     shift = np.uint64(config[_SHIFT])

@@ -7,7 +7,11 @@ arrays instead of two dozen numpy operations over the whole (panel, k, row) arra
 dominated packing B for 3x3 convs.
 """
 
-from numba import njit
+from sim.native.kernels import Array, Signature, kernel
+
+_COLUMNS = (Array("int64"), Array("int64"), Array("bool"))  # starts, lengths, writes
+_I8 = "int64"
+_PACKING = Signature((_COLUMNS, _I8, _I8, (_I8,) * 4, (_I8,) * 2, _I8, (_I8,) * 14, _I8))
 
 
 def span_rows(widest: int, wo: int) -> int:
@@ -15,7 +19,7 @@ def span_rows(widest: int, wo: int) -> int:
     return (widest - 1) // wo + 2
 
 
-@njit(cache=True, nogil=True)
+@kernel(signatures=[_PACKING])
 def fill_im2col_packing(columns, at, stride, panels, k_rows, rows, geometry, dst):
     """Write the packing of each panel of output pixels (row-major, wo per row; `panels`
     as in microkernel.py) into `columns` (starts, lengths, writes), panel p's from at + p *

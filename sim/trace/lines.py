@@ -7,10 +7,13 @@ instead of a dozen numpy calls over temporaries, which dominated tracing small t
 """
 
 import numpy as np
-from numba import njit
+
+from sim.native.kernels import Array, Signature, kernel
+
+_I8, _U8, _B1 = Array("int64"), Array("uint64"), Array("bool")
 
 
-@njit(cache=True, nogil=True)
+@kernel(signatures=[Signature((_I8, _I8, _B1, "int64", "int64"), (_I8, _I8, _I8))])
 def expand_lines(starts, lengths, writes, shift, vector_bytes):
     """(keys, touched, done): for each line a range of positive length touches, in order,
     its key and the bytes the range touches in it; done[i] counts the register-wide accesses
@@ -53,7 +56,7 @@ def expand_lines(starts, lengths, writes, shift, vector_bytes):
     return keys, touched, done
 
 
-@njit(cache=True, nogil=True)
+@kernel(signatures=[Signature((_I8, _I8, "int64"), (_U8, _B1, _I8))])
 def merge_repeats(keys, touched, shift):
     """(line addresses, is_write, sizes_bytes) of `keys` with each run of one key merged:
     the size is the line's for a store run that touches a whole line, else 1."""

@@ -8,10 +8,22 @@ panel's or `end`. One pass instead of broadcasting and joining a dozen small arr
 block, which dominated tracing GEMMs on many units (many small blocks).
 """
 
-from numba import njit
+from sim.native.kernels import Array, Signature, kernel
+
+_COLUMNS = (Array("int64"), Array("int64"), Array("bool"))  # starts, lengths, writes
 
 
-@njit(cache=True, nogil=True)
+def _ints(n: int) -> tuple[str, ...]:
+    return ("int64",) * n
+
+
+_PACKING = Signature((_COLUMNS, "int64", "int64", _ints(4), _ints(2), _ints(4), "int64"))
+_MICRO_KERNELS = Signature(
+    (_COLUMNS, "int64", "int64", _ints(4), _ints(7), _ints(3), _ints(6), _ints(3), Array("int64"))
+)
+
+
+@kernel(signatures=[_PACKING])
 def fill_matrix_packing(columns, at, stride, panels, k_rows, source, dst):
     """Each panel of columns of B: for each row kk of B in
     range(*k_rows) (step lanes: a channel-packed source gives lanes rows in one run), read
@@ -39,7 +51,7 @@ def c_slots(mr: int, c_lanes: int, tiled: bool) -> int:
     return 1 if tiled else -(-mr // c_lanes)
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def _c_tile(columns, at, c, tile, offset, write):
     """Write the slots of one C micro-tile access (c_slots) from `at`, `offset` bytes from
     C; return the next slot. c = (address, row stride, lanes, tiled, mr, es), tile = (first
@@ -59,7 +71,7 @@ def _c_tile(columns, at, c, tile, offset, write):
     return at
 
 
-@njit(cache=True, nogil=True)
+@kernel(signatures=[_MICRO_KERNELS])
 def fill_micro_kernels(columns, at, stride, panels, block, loads, c, bias, operands):
     """Each panel of columns of this block of C: for each micro-panel
     of A, [read the C tile], for each group of `unroll` k steps A's loads then B's, [its

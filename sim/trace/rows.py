@@ -6,10 +6,16 @@ per piece, which dominated streaming kernels cut into many small parts (one per 
 """
 
 import numpy as np
-from numba import njit
+
+from sim.native.kernels import Array, Signature, kernel
+
+_I8, _I8_2D, _B1 = Array("int64"), Array("int64", 2), Array("bool")
+_ROWS = Signature(
+    ((_I8_2D, _I8_2D), _I8_2D, _B1, "int64", ("int64", "int64"), "int64"), (_I8, _I8, _B1)
+)
 
 
-@njit(cache=True, nogil=True)
+@kernel(signatures=[_ROWS])
 def row_slots(heads, starts, writes, phase_of, span, line):
     """(starts, lengths, writes) of rows r: its heads (heads[0][r, h] for heads[1][r, h]
     bytes, read), then for each chunk (the bytes of the row in one line of operand

@@ -1,0 +1,81 @@
+"""The library is rebuilt when what it is built from changes, built once by one process, and a
+failed build falls back to the JIT without trying again."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+import sim
+from sim.native import build, library
+
+PACKAGE = Path(sim.__file__).parent
+
+
+@pytest.fixture
+def package_copy(tmp_path, monkeypatch):
+    """The package's sources in a scratch directory, which `key` then reads."""
+    copy = tmp_path / "sim"
+    shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(library, "_PACKAGE", copy)
+    return copy
+
+
+@pytest.mark.parametrize(
+    "source", [*(m.split(".", 1)[1].replace(".", "/") + ".py" for m in library.KERNEL_MODULES),
+               "native/kernels.py"],
+)  # fmt: skip
+def test_a_changed_source_changes_the_key(package_copy, source):
+    before = library.key()
+    path = package_copy / source
+    text = path.read_text()
+    path.write_text(text + "\n")
+    assert library.key() != before
+    path.write_text(text)
+    assert library.key() == before
+
+
+def test_a_source_the_kernels_do_not_use_leaves_the_key(package_copy):
+    before = library.key()
+    (package_copy / "cli.py").write_text("changed = True\n")
+    assert library.key() == before
+
+
+def test_every_module_with_kernels_is_built():
+    from sim.native.kernels import registered
+
+    modules = {kernel.__module__ for kernel in registered() if kernel.signatures}
+    assert modules <= set(library.KERNEL_MODULES)
+
+
+def test_a_failed_build_is_recorded_and_not_tried_again(tmp_path, monkeypatch):
+    monkeypatch.setenv(library.CACHE_DIR, str(tmp_path))
+    tries = []
+
+    def no_compiler(name, directory, modules):
+        tries.append(name)
+        raise RuntimeError("no C compiler")
+
+    monkeypatch.setattr(build, "compile_library", no_compiler)
+    assert library._load_or_build() is None
+    assert library._load_or_build() is None
+    assert len(tries) == 1
+    failed = library.path().with_suffix(".failed")
+    assert failed.read_text() == "RuntimeError: no C compiler\n"
+
+
+def test_a_build_replaces_older_libraries_and_leaves_no_scratch(tmp_path, monkeypatch):
+    monkeypatch.setenv(library.CACHE_DIR, str(tmp_path))
+    old = tmp_path / f"{library.NAME}-0123456789abcdef.so"
+    old.write_text("an older library")
+
+    def fake_compile(name, directory, modules):
+        out = directory / f"{name}.so"
+        out.write_text("built")
+        return out
+
+    monkeypatch.setattr(build, "compile_library", fake_compile)
+    monkeypatch.setattr(library, "_import", lambda target: target.read_text())
+    assert library._load_or_build() == "built"
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == sorted([library.path().name, f"{library.NAME}.lock"])
