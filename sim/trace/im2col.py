@@ -7,11 +7,11 @@ arrays instead of two dozen numpy operations over the whole (panel, k, row) arra
 dominated packing B for 3x3 convs.
 """
 
-from sim.native.kernels import Array, Signature, kernel
+from sim.native.kernels import Signature, kernel
+from sim.trace.microkernel import COLUMN_TYPES
 
-_COLUMNS = (Array("int64"), Array("int64"), Array("bool"))  # starts, lengths, writes
 _I8 = "int64"
-_PACKING = Signature((_COLUMNS, _I8, _I8, (_I8,) * 4, (_I8,) * 2, _I8, (_I8,) * 14, _I8))
+_PACKING = Signature((COLUMN_TYPES, _I8, _I8, (_I8,) * 4, (_I8,) * 2, _I8, (_I8,) * 14, _I8))
 
 
 def span_rows(widest: int, wo: int) -> int:

@@ -10,16 +10,16 @@ block, which dominated tracing GEMMs on many units (many small blocks).
 
 from sim.native.kernels import Array, Signature, kernel
 
-_COLUMNS = (Array("int64"), Array("int64"), Array("bool"))  # starts, lengths, writes
+COLUMN_TYPES = (Array("int64"), Array("int64"), Array("bool"))  # starts, lengths, writes
 
 
 def _ints(n: int) -> tuple[str, ...]:
     return ("int64",) * n
 
 
-_PACKING = Signature((_COLUMNS, "int64", "int64", _ints(4), _ints(2), _ints(4), "int64"))
+_PACKING = Signature((COLUMN_TYPES, "int64", "int64", _ints(4), _ints(2), _ints(4), "int64"))
 _MICRO_KERNELS = Signature(
-    (_COLUMNS, "int64", "int64", _ints(4), _ints(7), _ints(3), _ints(6), _ints(3), Array("int64"))
+    (COLUMN_TYPES, *_ints(2), _ints(4), _ints(7), _ints(3), _ints(6), _ints(3), Array("int64"))
 )
 
 
