@@ -18,6 +18,7 @@ import sys
 import threading
 import warnings
 
+import sim.native
 from sim import __version__
 from sim.commands import COMMANDS
 from sim.errors import SimError
@@ -125,6 +126,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USER_ERROR
     received: list[int] = []  # the SIGTERMs that arrived
     previous = _raise_on_sigterm(received)
+    sim.native.before_build = _announce_build
     try:
         with _loading_modules():
             parser = build_parser(argv)
@@ -156,6 +158,14 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
+
+
+def _announce_build() -> None:
+    if sys.stderr.isatty():
+        print(
+            "building sim's compiled kernels for this machine, once (about half a minute)",
+            file=sys.stderr,
+        )
 
 
 def _interruption(exc: BaseException, sigterm: bool) -> type[BaseException] | None:

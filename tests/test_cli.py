@@ -90,3 +90,15 @@ def test_a_malformed_file_never_shows_a_traceback(tmp_path):
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert proc.stderr.startswith(f"error: {bad}: line ") and proc.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize("tty", [True, False])
+def test_a_kernel_build_is_announced_on_a_terminal_only(capsys, monkeypatch, tty):
+    import sim.cli
+    import sim.native
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: tty)
+    sim.cli.main(["list", "hw"])
+    sim.native.before_build()
+    err = capsys.readouterr().err
+    assert ("building sim's compiled kernels" in err) is tty

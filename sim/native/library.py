@@ -111,8 +111,11 @@ def _load_or_build() -> ModuleType | None:
 
 
 def _build(target: Path, failed: Path) -> None:
+    import sim.native
     from sim.native.build import compile_library
 
+    if sim.native.before_build is not None:
+        sim.native.before_build()
     try:
         with tempfile.TemporaryDirectory(dir=target.parent) as scratch:
             built = compile_library(NAME, Path(scratch), KERNEL_MODULES)

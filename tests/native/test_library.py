@@ -69,13 +69,27 @@ def test_a_build_replaces_older_libraries_and_leaves_no_scratch(tmp_path, monkey
     old = tmp_path / f"{library.NAME}-0123456789abcdef.so"
     old.write_text("an older library")
 
-    def fake_compile(name, directory, modules):
-        out = directory / f"{name}.so"
-        out.write_text("built")
-        return out
-
-    monkeypatch.setattr(build, "compile_library", fake_compile)
+    monkeypatch.setattr(build, "compile_library", lambda name, directory, modules: _fake(directory))
     monkeypatch.setattr(library, "_import", lambda target: target.read_text())
     assert library._load_or_build() == "built"
     names = sorted(p.name for p in tmp_path.iterdir())
     assert names == sorted([library.path().name, f"{library.NAME}.lock"])
+
+
+def test_only_a_build_is_announced(tmp_path, monkeypatch):
+    import sim.native
+
+    monkeypatch.setenv(library.CACHE_DIR, str(tmp_path))
+    announced = []
+    monkeypatch.setattr(sim.native, "before_build", lambda: announced.append(True))
+    monkeypatch.setattr(build, "compile_library", lambda name, directory, modules: _fake(directory))
+    monkeypatch.setattr(library, "_import", lambda target: "library")
+    assert library._load_or_build() == "library"
+    assert library._load_or_build() == "library"  # found built: no second announcement
+    assert announced == [True]
+
+
+def _fake(directory: Path) -> Path:
+    out = directory / "built.so"
+    out.write_text("built")
+    return out
