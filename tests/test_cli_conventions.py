@@ -106,6 +106,21 @@ def test_the_top_level_help_imports_nothing_heavy():
     assert done.stdout == "[]\n", done.stderr
 
 
+@pytest.mark.parametrize("argv", [["analyze", "mobilenet", "--hw", "pi3"], ["list"]])
+def test_the_estimate_and_the_listing_do_not_load_the_simulator(argv):
+    code = (
+        "import sys, contextlib, io\n"
+        "from sim.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    assert main({argv!r}) == 0\n"
+        "simulator = ('sim.engine', 'sim.trace', 'sim.cache')\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'numba', 'simpy'}), "
+        "sorted(m for m in sys.modules if m.startswith(simulator)))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert done.stdout == "[] []\n", done.stderr
+
+
 def test_a_closed_pipe_ends_quietly(tmp_path):
     proc = subprocess.Popen(
         [sys.executable, "-m", "sim", "list"], cwd=ROOT,

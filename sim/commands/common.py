@@ -14,7 +14,6 @@ from sim.graph.sparsity import Sparsity, parse_sparsity
 from sim.hw.model import Hardware, Precision
 from sim.hw.overrides import load_hardware_with, parse_override
 from sim.paths import resolve
-from sim.plan.auto import OBJECTIVES
 from sim.report.tables import FORMATS
 from sim.units import parse_bytes
 
@@ -86,6 +85,8 @@ def add_verbosity(parser: argparse.ArgumentParser) -> None:
 
 
 def add_objective(parser: argparse.ArgumentParser) -> None:
+    from sim.plan.auto import OBJECTIVES  # only commands that plan: not analyze's start-up
+
     parser.add_argument(
         "--objective",
         choices=OBJECTIVES,

@@ -17,7 +17,7 @@ from sim.commands.common import (
     precision_of,
     sparsity_of,
 )
-from sim.commands.present import add_run_files, present_run, run_outputs
+from sim.commands.present_run import add_run_files, present_run, run_outputs
 from sim.commands.progress import progress
 from sim.errors import ConfigError
 from sim.graph.load import load_workload

@@ -15,15 +15,7 @@ import numpy as np
 
 from sim.cache import FastHierarchy, make_hierarchy
 from sim.cache.accesses import as_accesses
-from sim.cache.kernel import (
-    ACCESSES,
-    EVICTIONS,
-    HITS,
-    MISSES,
-    READ_BYTES_OUT,
-    WRITE_BYTES_OUT,
-    WRITEBACKS,
-)
+from sim.cache.kernel import ACCESSES, READ_BYTES_OUT, WRITE_BYTES_OUT, WRITEBACKS
 from sim.cache.policies import is_user_policy
 from sim.cache.stats import HierarchyStats, LevelCounts, LevelStats
 from sim.errors import ConfigError
@@ -89,8 +81,7 @@ class DeviceCaches:
             return counts, stats.dram_read_bytes, stats.dram_write_bytes
         rows = self._run_tile(unit, tile).tolist()
         counts = tuple(
-            (name, row[ACCESSES], row[HITS], row[MISSES], row[EVICTIONS], row[WRITEBACKS])
-            for name, row in zip(self._names, rows)
+            [(name, *row[ACCESSES : WRITEBACKS + 1]) for name, row in zip(self._names, rows)]
         )
         return counts, rows[-1][READ_BYTES_OUT], rows[-1][WRITE_BYTES_OUT]
 

@@ -3,6 +3,8 @@
 The schedule is a value: passes rewrite it into a new one, and it can be saved and replayed.
 """
 
+import functools
+
 from attrs import converters, define, field
 
 from sim.graph.model import CONV_ALGORITHMS, CONV_KINDS, Graph, Op, OpKind, Tensor
@@ -109,9 +111,10 @@ class Kernel:
     def epilogue(self) -> tuple[Op, ...]:
         return self.ops[self.main + 1 :]
 
-    @property
+    @functools.cached_property
     def inputs(self) -> tuple[Tensor, ...]:
-        """The activations the kernel loads: inputs of its ops not produced inside it."""
+        """The activations the kernel loads: inputs of its ops not produced inside it (worked
+        out once per kernel: the passes ask every kernel for them at each step)."""
         inside = {t.name for t in self.on_chip}
         seen: dict[str, Tensor] = {}
         for op in self.ops:

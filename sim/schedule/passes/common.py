@@ -34,7 +34,7 @@ def only_reader(schedule: Schedule, kernels: tuple[Kernel, ...], tensor: str) ->
     graph output (a tensor the user gets back must reach memory)."""
     if any(t.name == tensor for t in schedule.graph.outputs):
         return None
-    found = readers(kernels).get(tensor, [])
+    found = [i for i, k in enumerate(kernels) if any(t.name == tensor for t in k.inputs)]
     return found[0] if len(found) == 1 else None
 
 
