@@ -147,46 +147,61 @@ def argument_check(specs: tuple) -> Callable[[tuple], bool]:
     """A function telling whether arguments have exactly the types `specs` give.
 
     A native function unboxes what it is given without looking: an array of another dtype
-    would be read as if it were right. Tuples of arrays (the cache levels' states, passed on
-    every call) are checked once and remembered by identity, the last few only."""
-    checks = [_check(spec) for spec in specs]
-    seen: dict[int, tuple] = {}
-    remembered = [isinstance(spec, tuple) and _holds_arrays(spec) for spec in specs]
+    would be read as if it were right. The check is one generated expression (a kernel call
+    is a few microseconds, so a Python call per argument would show); dtypes are compared by
+    identity, numpy's own for its built-in types, so an equal dtype of another identity only
+    sends the call to the JIT. Tuples of arrays (the cache levels' states, passed on every
+    call) are checked once and remembered by identity, the last few only."""
+    names: dict = {"_ndarray": np.ndarray, "_integer": np.integer, "_np_bool": np.bool_}
+    arguments = [f"a{i}" for i in range(len(specs))]
+    terms = [_expression(spec, name, names) for spec, name in zip(specs, arguments)]
+    unpack = f"    {', '.join(arguments)}, = args\n" if arguments else ""
+    source = (
+        f"def check(args):\n    if len(args) != {len(specs)}:\n        return False\n"
+        f"{unpack}    return {' and '.join(terms) or 'True'}\n"
+    )
+    exec(source, names)  # noqa: S102 (our own source, built from the specs above)
+    return names["check"]
 
-    def check(args: tuple) -> bool:
-        if len(args) != len(checks):
+
+def _expression(spec: Spec, name: str, names: dict) -> str:
+    """A Python expression true when `name` has the type `spec`; what it refers to goes into
+    `names`."""
+    if isinstance(spec, Array):
+        dtype = f"_d{len(names)}"
+        names[dtype] = np.dtype(spec.dtype)
+        return (
+            f"(type({name}) is _ndarray and {name}.dtype is {dtype} and {name}.ndim == "
+            f"{spec.ndim} and {name}.flags.c_contiguous)"
+        )
+    if isinstance(spec, tuple):
+        if _holds_arrays(spec):
+            learn = f"_learn{len(names)}"
+            names[learn] = _remembering(argument_check(spec))
+            return f"{learn}({name})"
+        parts = [_expression(part, f"{name}[{j}]", names) for j, part in enumerate(spec)]
+        return f"(type({name}) is tuple and len({name}) == {len(spec)} and {' and '.join(parts)})"
+    if spec == "bool":
+        return f"(type({name}) is bool or type({name}) is _np_bool)"
+    return f"(type({name}) is int or isinstance({name}, _integer))"
+
+
+def _remembering(check: Callable[[tuple], bool]) -> Callable[[object], bool]:
+    """`check` of a tuple's items, remembering the last few tuples that passed."""
+    seen: dict[int, tuple] = {}
+
+    def learn(value) -> bool:
+        if seen.get(id(value)) is value:
+            return True
+        if type(value) is not tuple or not check(value):
             return False
-        for arg, one, remember in zip(args, checks, remembered):
-            if remember:
-                if seen.get(id(arg)) is arg:
-                    continue
-                if not one(arg):
-                    return False
-                if len(seen) >= _REMEMBERED:
-                    seen.clear()
-                seen[id(arg)] = arg
-            elif not one(arg):
-                return False
+        if len(seen) >= _REMEMBERED:
+            seen.clear()
+        seen[id(value)] = value
         return True
 
-    return check
+    return learn
 
 
 def _holds_arrays(spec: Spec) -> bool:
     return isinstance(spec, Array) or (isinstance(spec, tuple) and any(map(_holds_arrays, spec)))
-
-
-def _check(spec: Spec) -> Callable[[object], bool]:
-    if isinstance(spec, Array):
-        dtype, ndim = np.dtype(spec.dtype), spec.ndim
-        return lambda a: (
-            type(a) is np.ndarray and a.dtype == dtype and a.ndim == ndim and a.flags.c_contiguous
-        )
-    if isinstance(spec, tuple):
-        parts = [_check(part) for part in spec]
-        return lambda t: (
-            type(t) is tuple and len(t) == len(parts) and all(c(x) for c, x in zip(parts, t))
-        )
-    if spec == "bool":
-        return lambda x: isinstance(x, bool | np.bool_)
-    return lambda x: isinstance(x, int | np.integer) and not isinstance(x, bool | np.bool_)
