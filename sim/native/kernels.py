@@ -148,10 +148,9 @@ def argument_check(specs: tuple) -> Callable[[tuple], bool]:
 
     A native function unboxes what it is given without looking: an array of another dtype
     would be read as if it were right. The check is one generated expression (a kernel call
-    is a few microseconds, so a Python call per argument would show); dtypes are compared by
-    identity, numpy's own for its built-in types, so an equal dtype of another identity only
-    sends the call to the JIT. Tuples of arrays (the cache levels' states, passed on every
-    call) are checked once and remembered by identity, the last few only."""
+    is a few microseconds, so a Python call per argument would show). Tuples of arrays (the
+    cache levels' states, passed on every call) are checked once and remembered by identity,
+    the last few only."""
     names: dict = {"_ndarray": np.ndarray, "_integer": np.integer, "_np_bool": np.bool_}
     arguments = [f"a{i}" for i in range(len(specs))]
     terms = [_expression(spec, name, names) for spec, name in zip(specs, arguments)]
@@ -171,7 +170,7 @@ def _expression(spec: Spec, name: str, names: dict) -> str:
         dtype = f"_d{len(names)}"
         names[dtype] = np.dtype(spec.dtype)
         return (
-            f"(type({name}) is _ndarray and {name}.dtype is {dtype} and {name}.ndim == "
+            f"(type({name}) is _ndarray and {name}.dtype == {dtype} and {name}.ndim == "
             f"{spec.ndim} and {name}.flags.c_contiguous)"
         )
     if isinstance(spec, tuple):
