@@ -63,21 +63,43 @@ class Window:
 
 
 def tiled_ranges(ctx: Context, ranges_of: Callable[[Context], Iterator[Ranges]]):
-    """Every tile's stages in order; `ranges_of(ctx)` traces one stage's tile."""
+    """Every tile's stages in order; `ranges_of(ctx)` traces one stage's tile.
+
+    Tiles whose stages' regions have the same shapes and whose convs have the same pads run
+    the same ops (chain_tiles), and `_layout` places their regions' virtual windows and
+    intermediates alike: their stages trace the same ranges, which differ only once
+    `remap` moves them to where each tile's regions are. Those are traced once per part."""
     stages = ctx.kernel.stages
     regions = tile_regions(ctx.kernel)
     lo, hi = ctx.share(len(regions))
+    traced: dict[tuple, list[Ranges]] = {}  # a tile's kind (_kind) -> its stages' ranges
     for tile in chain_tiles(ctx.kernel, regions[lo:hi]):
         buffers, windows, scratch_end = _layout(ctx, stages, tile)
-        traced = attrs.evolve(ctx.schedule, buffers=buffers, workspace_address=scratch_end)
-        for stage, part in zip(stages, tile, strict=True):
-            sub = Kernel(stage.name, part.ops, stage.algorithm, stage.main)
-            sub_schedule = attrs.evolve(traced, kernels=(sub,))
-            sub_ctx = Context.of(
-                sub, sub_schedule, ctx.hw, allowed=Algorithm.TILED, packs=ctx.packs
-            )
-            for piece in ranges_of(sub_ctx):
-                yield remap(piece, windows)
+        kind = _kind(stages, tile)
+        if kind not in traced:
+            laid_out = attrs.evolve(ctx.schedule, buffers=buffers, workspace_address=scratch_end)
+            traced[kind] = [
+                piece
+                for stage, part in zip(stages, tile, strict=True)
+                for piece in ranges_of(_stage_context(ctx, laid_out, stage, part))
+            ]
+        for piece in traced[kind]:
+            yield remap(piece, windows)
+
+
+def _kind(stages: tuple[Kernel, ...], tile: tuple[StageTile, ...]) -> tuple:
+    """What a tile's traces before `remap` depend on: its stages' region shapes and pads."""
+    return tuple(
+        (part.input.shape, part.output.shape, part.ops[stage.main].attrs.pads)
+        for stage, part in zip(stages, tile, strict=True)
+    )
+
+
+def _stage_context(ctx: Context, laid_out, stage: Kernel, part: StageTile) -> Context:
+    """The context of one stage's part of a tile, in the schedule the tile is laid out in."""
+    sub = Kernel(stage.name, part.ops, stage.algorithm, stage.main)
+    sub_schedule = attrs.evolve(laid_out, kernels=(sub,))
+    return Context.of(sub, sub_schedule, ctx.hw, allowed=Algorithm.TILED, packs=ctx.packs)
 
 
 def _layout(ctx: Context, stages: tuple[Kernel, ...], tile: tuple[StageTile, ...]):
