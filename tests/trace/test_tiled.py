@@ -1,11 +1,33 @@
-"""`remap` (sim/trace/tiled.py): ranges traced in a region's virtual window land, row by row,
-where the region's rows are in the real tensor; the rest stay as they were."""
+"""Tiled chains' traces (sim/trace/tiled.py): `remap` moves ranges traced in a region's
+virtual window, row by row, to where the region's rows are in the real tensor and leaves the
+rest; tiles of one kind share their stages' traces and trace as each tile alone would."""
 
+import attrs
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from sim.hw.load import load_hardware
+from sim.schedule.passes import PASSES, tile_chains
+from sim.schedule.passes.tiling import Chain
+from sim.schedule.tiles import stage_tiles, tile_regions
+from sim.trace import _kernel_ranges
+from sim.trace.context import Context
 from sim.trace.stream import Ranges
-from sim.trace.tiled import VIRTUAL_BASE, VIRTUAL_SPAN, Window, remap
+from sim.trace.tiled import (
+    VIRTUAL_BASE,
+    VIRTUAL_SPAN,
+    Window,
+    _layout,
+    _stage_context,
+    remap,
+    tiled_ranges,
+)
+from tests.schedule.util import naive, run_passes
+from tests.strategies import conv_chains
+
+PI3 = load_hardware("pi3")
 
 
 def _reference(piece: Ranges, windows: list[Window]) -> list[tuple[int, int, bool]]:
@@ -75,3 +97,41 @@ def test_ranges_within_a_row_move_whole_and_others_stay():
     assert moved.starts.tolist() == [1000 + 100 + 8, 5, 1000 + 300, 1000]
     assert moved.lengths.tolist() == [8, 3, 0, 32]
     assert moved.writes.tolist() == [True, False, True, False]
+
+
+def _each_tile_traced_alone(ctx: Context):
+    """`tiled_ranges` without sharing: every tile's stages traced on their own."""
+    stages = ctx.kernel.stages
+    regions = tile_regions(ctx.kernel)
+    lo, hi = ctx.share(len(regions))
+    for out in regions[lo:hi]:
+        tile = stage_tiles(ctx.kernel, out)
+        buffers, windows, scratch_end = _layout(ctx, stages, tile)
+        laid_out = attrs.evolve(ctx.schedule, buffers=buffers, workspace_address=scratch_end)
+        for stage, part in zip(stages, tile, strict=True):
+            for piece in _kernel_ranges(_stage_context(ctx, laid_out, stage, part)):
+                yield remap(piece, windows)
+
+
+@settings(max_examples=30, deadline=None)
+@given(conv_chains(), st.sampled_from([1, 2, 4]))
+def test_tiles_of_one_kind_trace_as_each_tile_alone(chain, units):
+    inputs, ops, tile = chain
+    fused = run_passes(naive(inputs, ops), [p for p in PASSES if p is not tile_chains])
+    runs = Chain(fused.kernels[0].name, len(fused.kernels), tile)
+    schedule = run_passes(fused, [lambda s: tile_chains(s, [runs])])
+    (kernel,) = schedule.kernels
+    for unit in range(units):
+        ctx = Context.of(kernel, schedule, PI3, (unit, units))
+        shared = list(tiled_ranges(ctx, _kernel_ranges))
+        alone = list(_each_tile_traced_alone(ctx))
+        assert len(shared) == len(alone)
+        for a, b in zip(shared, alone, strict=True):
+            assert (a.flops, a.spill_accesses, a.own_pass) == (
+                b.flops,
+                b.spill_accesses,
+                b.own_pass,
+            )
+            assert all(
+                (getattr(a, f) == getattr(b, f)).all() for f in ("starts", "lengths", "writes")
+            )
