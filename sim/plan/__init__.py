@@ -72,6 +72,6 @@ def simulated(
     that one, on the same hardware with caches and with spans if they are asked for; else a
     new one (the engine is deterministic)."""
     done = chosen.result
-    if done is not None and caches and done.hw == hw and (done.timing.spans or not spans):
+    if done is not None and caches and done.hw == hw and (not spans or done.timing.span_records):
         return done
     return simulate(chosen.schedule, hw, caches=caches, progress=progress, spans=spans)

@@ -34,7 +34,11 @@ against a fresh simulation, and the choice against the search without them):
   floor of sim/plan/bound.py (each unit's compute cycles, kernel after kernel), and once the
   floor exceeds the incumbent window's cycles the move is worse (cycles are compared first)
   and is judged so without a replay; else its window is simulated on the tiles traced.
-The chosen schedule's whole simulation is returned with it: `run` does not simulate it again.
+Every simulation of the search, whole or of a window, takes its tiled chains' tiles from one
+memo (sim/plan/memo.py): a chain kept there is traced once per layout of the buffers, not
+once per window or whole run it is in. No simulation of the search keeps spans, which only
+a timeline reads. The chosen schedule's whole simulation is returned with it: `run` does
+not simulate it again unless it draws a timeline.
 """
 
 import math
@@ -50,11 +54,11 @@ from sim.errors import ScheduleError
 from sim.graph.model import Graph
 from sim.hw.model import Hardware, Precision
 from sim.plan.bound import traces_within
+from sim.plan.memo import TraceMemo
 from sim.schedule.model import Schedule
 from sim.schedule.naive import naive_schedule
 from sim.schedule.passes.tiling import Budget, Chain, chain_estimates, disjoint, pick_chains
 from sim.schedule.presets import untiled, with_tiles
-from sim.trace import kernel_tiles
 
 MAX_TRIALS = 24
 OBJECTIVES = ("time", "traffic", "energy")  # what auto minimises: time, DRAM traffic or energy
@@ -91,6 +95,7 @@ def auto_schedule(
             f"--objective energy: hardware {hw.name} has no energy costs (no energy: section)"
         )
     budget = Budget.of(hw, precision)
+    memo = TraceMemo(hw)
     base = untiled(graph, precision)
     estimates = chain_estimates(base, budget)
     tiled = pick_chains(base, estimates)
@@ -101,17 +106,19 @@ def auto_schedule(
     ]
     best, cost, result = 0, None, None
     for i, (preset, _) in enumerate(presets):
-        run = tick(simulate(preset, hw))
+        run = tick(simulate(preset, hw, tiles=memo, spans=False))
         run_cost = _cost(run, objective)
         if cost is None or run_cost < cost:  # ties keep the earlier preset
             best, cost, result = i, run_cost, run
     schedule, chains = presets[best]
     simulations, trials = 3, 0
     if best > 0:
-        found, trials = _improve(base, tuple(chains), estimates, _Windows(hw, objective, tick))
+        found, trials = _improve(
+            base, tuple(chains), estimates, _Windows(hw, objective, tick, memo)
+        )
         if found != tuple(chains):
             trial = with_tiles(base, found, "auto")
-            trial_result = tick(simulate(trial, hw))
+            trial_result = tick(simulate(trial, hw, tiles=memo, spans=False))
             trial_cost = _cost(trial_result, objective)
             simulations += 1
             if trial_cost < cost:
@@ -173,8 +180,8 @@ class _Windows:
     """The objective over windows of kernels, each simulated at most once (module
     docstring); `tick` after each window simulated or judged by its floor."""
 
-    def __init__(self, hw: Hardware, objective: str, tick: "_Ticker"):
-        self.hw, self.objective, self.tick = hw, objective, tick
+    def __init__(self, hw: Hardware, objective: str, tick: "_Ticker", memo: TraceMemo):
+        self.hw, self.objective, self.tick, self.memo = hw, objective, tick, memo
         self.costs: dict[tuple, tuple] = {}  # _window_key -> cost
 
     def incumbent(self, schedule: Schedule, ops: frozenset[str]) -> tuple:
@@ -182,7 +189,8 @@ class _Windows:
         window = _window(schedule, ops)
         key = _window_key(window)
         if key not in self.costs:
-            self.costs[key] = self.tick(_cost(simulate(window, self.hw), self.objective))
+            result = simulate(window, self.hw, tiles=self.memo, spans=False)
+            self.costs[key] = self.tick(_cost(result, self.objective))
         return self.costs[key]
 
     def beats(self, schedule: Schedule, ops: frozenset[str], bar: tuple) -> bool:
@@ -191,13 +199,13 @@ class _Windows:
         window = _window(schedule, ops)
         key = _window_key(window)
         if key not in self.costs:
-            tiles: TileSource | None = kernel_tiles
+            tiles: TileSource | None = self.memo
             if self.objective == "time":
-                tiles = traces_within(window, self.hw, bar[0])
+                tiles = traces_within(window, self.hw, bar[0], self.memo)
             if tiles is None:
                 self.tick(None)
                 return False
-            result = simulate(window, self.hw, tiles=tiles)
+            result = simulate(window, self.hw, tiles=tiles, spans=False)
             self.costs[key] = self.tick(_cost(result, self.objective))
         return self.costs[key] < bar
 

@@ -16,14 +16,16 @@ The compute cycles are the engine's own (`cycles_of` of the same counts with the
 arguments), and the floor follows a unit's clock as the engine advances it: from the
 kernel's start, tile after tile, the compute of the counts so far, lowered by SUM_SLACK for
 the rounding of the engine's sum of tile charges. The tiles made on the way are the ones
-`simulate` would make (`kernel_tiles` is a pure function of its arguments); they are kept
-to simulate with when the floor stays under the bar, up to MAX_TRACED_BYTES (a larger
-schedule is traced again as it runs).
+`simulate` would make (`kernel_tiles` is a pure function of its arguments, and the tiles
+come from it or from a source that gives the same, sim/plan/memo.py); they are kept to
+simulate with when the floor stays under the bar, up to MAX_TRACED_BYTES (a larger schedule
+is traced again as it runs).
 """
 
 from attrs import define
 
 from sim.compute.model import cycles_of, kernel_overhead_cycles
+from sim.engine.simulate import TileSource
 from sim.engine.split import tile_lines
 from sim.hw.model import Hardware
 from sim.schedule.model import Kernel, Schedule
@@ -46,6 +48,7 @@ class Traces:
     hw: Hardware
     made: dict[tuple[str, tuple[int, int], int], list[Tile]] | None  # None: too many to keep
     floor_cycles: float  # the floor above: the simulation takes at least this many cycles
+    source: TileSource = kernel_tiles  # what made them, and makes them again if None
 
     def __call__(
         self,
@@ -59,13 +62,15 @@ class Traces:
             made_for = f"{self.schedule.name} on {self.hw.name}"
             raise ValueError(f"traces of {made_for} asked for another schedule or device")
         if self.made is None:
-            return kernel_tiles(kernel, schedule, hw, part, max_lines)
+            return self.source(kernel, schedule, hw, part, max_lines)
         return self.made[kernel.name, part, max_lines]
 
 
-def traces_within(schedule: Schedule, hw: Hardware, bar_cycles: float) -> Traces | None:
-    """The schedule's traces, or None once the floor above exceeds `bar_cycles`: then its
-    simulation on `hw` takes more than `bar_cycles` cycles."""
+def traces_within(
+    schedule: Schedule, hw: Hardware, bar_cycles: float, tiles: TileSource = kernel_tiles
+) -> Traces | None:
+    """The schedule's traces from `tiles`, or None once the floor above exceeds `bar_cycles`:
+    then its simulation on `hw` takes more than `bar_cycles` cycles."""
     precision = schedule.precision
     launch = kernel_overhead_cycles(hw)
     made: dict | None = {}
@@ -83,24 +88,24 @@ def traces_within(schedule: Schedule, hw: Hardware, bar_cycles: float) -> Traces
         end = start
         for unit in range(hw.units):
             part = (unit, hw.units)
-            tiles: list[Tile] = []
+            kept: list[Tile] = []
             clock, flops, accesses = start, 0, 0
-            for tile in kernel_tiles(kernel, schedule, hw, part, lines):
+            for tile in tiles(kernel, schedule, hw, part, lines):
                 flops += tile.flops
                 accesses += tile.line_accesses + tile.collapsed_accesses + tile.spill_accesses
                 clock = start + compute(flops, accesses)
                 if clock * (1 - SUM_SLACK) > bar_cycles:
                     return None
                 if made is not None:
-                    tiles.append(tile)
+                    kept.append(tile)
                     made_bytes += tile_bytes(tile)
                     if made_bytes > MAX_TRACED_BYTES:  # the simulation traces them again
-                        made, tiles = None, []
+                        made, kept = None, []
             if made is not None:
-                made[kernel.name, part, lines] = tiles
+                made[kernel.name, part, lines] = kept
             end = max(end, clock)
         start = end
-    return Traces(schedule, hw, made, start * (1 - SUM_SLACK))
+    return Traces(schedule, hw, made, start * (1 - SUM_SLACK), tiles)
 
 
 def tile_bytes(tile: Tile) -> int:

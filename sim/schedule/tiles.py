@@ -10,7 +10,7 @@ conv with the pads the clipping left), its epilogue on the output region; every 
 the planes of a region (not an SE gate) is renamed `name@tile`.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 import attrs
 from attrs import define
@@ -44,10 +44,26 @@ class StageTile:
     output: Region
 
 
-def chain_tiles(kernel: Kernel) -> Iterator[tuple[StageTile, ...]]:
-    """For each tile of the output, row-major, every stage's part of it, first stage first."""
-    for out in tile_regions(kernel):
-        yield stage_tiles(kernel, out)
+def chain_tiles(
+    kernel: Kernel, regions: Iterable[Region] | None = None
+) -> Iterator[tuple[StageTile, ...]]:
+    """For each tile of the output (of `regions`, or every one row-major), every stage's part
+    of it, first stage first: `stage_tiles`. A stage's ops depend on the shapes of its
+    regions and on its conv's pads alone (`_stage_ops`): the tiles that agree in those
+    share the ops, made once."""
+    stages = kernel.stages[::-1]
+    made: dict[tuple, tuple[Op, ...]] = {}
+    for out in tile_regions(kernel) if regions is None else regions:
+        parts = []
+        for index, stage in enumerate(stages):
+            region, pads = _input_region(stage.main_op, out)
+            key = (index, region.shape, out.shape, pads)
+            ops = made.get(key)
+            if ops is None:
+                ops = made[key] = _stage_ops(stage, region, out, pads)
+            parts.append(StageTile(ops, region, out))
+            out = region
+        yield tuple(reversed(parts))
 
 
 def tile_regions(kernel: Kernel) -> list[Region]:
@@ -70,6 +86,25 @@ def stage_tiles(kernel: Kernel, out: Region) -> tuple[StageTile, ...]:
     return tuple(reversed(parts))
 
 
+def tile_classes(kernel: Kernel) -> list[tuple[StageTile, ...]]:
+    """For each class of output tiles whose stages read and write regions of the same
+    shapes, its first tile's stages as `chain_tiles` gives them. The stages' ops of the
+    tiles of a class differ in the convs' pads alone: their tensors have the same names and
+    shapes (`_part`), so what is computed from the tensors is the same for each tile."""
+    stages = kernel.stages[::-1]
+    classes: dict[tuple, tuple[StageTile, ...]] = {}
+    for out in tile_regions(kernel):
+        shapes = []
+        region = out
+        for stage in stages:
+            below, _ = _input_region(stage.main_op, region)
+            shapes.append((below.shape, region.shape))
+            region = below
+        if (key := tuple(shapes)) not in classes:
+            classes[key] = stage_tiles(kernel, out)
+    return list(classes.values())
+
+
 def halo_flops(kernel: Kernel) -> int:
     """FLOPs the tiles compute beyond the ops themselves: the recomputed halo. Negative
     where a strided conv never reads its producer's last rows or columns, which no tile
@@ -86,12 +121,26 @@ def _span(attrs_: ConvAttrs, out: tuple[int, int], size: int, axis: int):
     return (max(lo, 0), min(hi, size)), max(0, -lo), max(0, hi - size)
 
 
-def _stage_tile(stage: Kernel, out: Region) -> StageTile:
-    conv = stage.main_op
+def _input_region(conv: Op, out: Region) -> tuple[Region, tuple[int, int, int, int]]:
+    """The clipped input region output region `out` of `conv` reads, and the pads around it
+    (top, left, bottom, right)."""
     h, w = conv.inputs[0].shape[2:]
     rows, top, bottom = _span(conv.attrs, out.rows, h, 0)
     cols, left, right = _span(conv.attrs, out.cols, w, 1)
-    region = Region(rows, cols)
+    return Region(rows, cols), (top, left, bottom, right)
+
+
+def _stage_tile(stage: Kernel, out: Region) -> StageTile:
+    region, pads = _input_region(stage.main_op, out)
+    return StageTile(_stage_ops(stage, region, out, pads), region, out)
+
+
+def _stage_ops(
+    stage: Kernel, region: Region, out: Region, pads: tuple[int, int, int, int]
+) -> tuple[Op, ...]:
+    """The stage's ops on input region `region` and output region `out`, the conv with
+    `pads`: each tensor with the planes of a region renamed and sized to its shape."""
+    conv = stage.main_op
     ops = []
     for index, op in enumerate(stage.ops):
         side = (conv.outputs[0], out) if index >= stage.main else (conv.inputs[0], region)
@@ -101,9 +150,9 @@ def _stage_tile(stage: Kernel, out: Region) -> StageTile:
         }
         if op is conv:
             changed["inputs"] = (_part(op.inputs[0], conv.inputs[0], region),)
-            changed["attrs"] = attrs.evolve(op.attrs, pads=(top, left, bottom, right))
+            changed["attrs"] = attrs.evolve(op.attrs, pads=pads)
         ops.append(attrs.evolve(op, **changed))
-    return StageTile(tuple(ops), region, out)
+    return tuple(ops)
 
 
 def _part(tensor: Tensor, like: Tensor, region: Region) -> Tensor:

@@ -31,7 +31,7 @@ from attrs import define
 from sim.graph.model import Tensor
 from sim.schedule.model import Algorithm, Buffer, Kernel
 from sim.schedule.naive import align
-from sim.schedule.tiles import TILE_SUFFIX, Region, StageTile, stage_tiles, tile_regions
+from sim.schedule.tiles import TILE_SUFFIX, Region, StageTile, chain_tiles, tile_regions
 from sim.trace.context import Context
 from sim.trace.stream import Ranges
 
@@ -63,28 +63,49 @@ class Window:
 
 
 def tiled_ranges(ctx: Context, ranges_of: Callable[[Context], Iterator[Ranges]]):
-    """Every tile's stages in order; `ranges_of(ctx)` traces one stage's tile."""
+    """Every tile's stages in order; `ranges_of(ctx)` traces one stage's tile.
+
+    Tiles whose stages' regions have the same shapes and whose convs have the same pads run
+    the same ops (chain_tiles), and `_layout` places their regions' virtual windows and
+    intermediates alike: their stages trace the same ranges, which differ only once
+    `remap` moves them to where each tile's regions are. Those are traced once per part."""
     stages = ctx.kernel.stages
     regions = tile_regions(ctx.kernel)
     lo, hi = ctx.share(len(regions))
-    for out in regions[lo:hi]:
-        tile = stage_tiles(ctx.kernel, out)
-        buffers, windows, scratch_end = _layout(ctx, tile)
-        traced = attrs.evolve(ctx.schedule, buffers=buffers, workspace_address=scratch_end)
-        for stage, part in zip(stages, tile, strict=True):
-            sub = Kernel(stage.name, part.ops, stage.algorithm, stage.main)
-            sub_schedule = attrs.evolve(traced, kernels=(sub,))
-            sub_ctx = Context.of(
-                sub, sub_schedule, ctx.hw, allowed=Algorithm.TILED, packs=ctx.packs
-            )
-            for piece in ranges_of(sub_ctx):
-                yield remap(piece, windows)
+    traced: dict[tuple, list[Ranges]] = {}  # a tile's kind (_kind) -> its stages' ranges
+    for tile in chain_tiles(ctx.kernel, regions[lo:hi]):
+        buffers, windows, scratch_end = _layout(ctx, stages, tile)
+        kind = _kind(stages, tile)
+        if kind not in traced:
+            laid_out = attrs.evolve(ctx.schedule, buffers=buffers, workspace_address=scratch_end)
+            traced[kind] = [
+                piece
+                for stage, part in zip(stages, tile, strict=True)
+                for piece in ranges_of(_stage_context(ctx, laid_out, stage, part))
+            ]
+        for piece in traced[kind]:
+            yield remap(piece, windows)
 
 
-def _layout(ctx: Context, tile: tuple[StageTile, ...]):
-    """Buffers of one tile's tensors, the windows of its regions, and the scratch's end."""
+def _kind(stages: tuple[Kernel, ...], tile: tuple[StageTile, ...]) -> tuple:
+    """What a tile's traces before `remap` depend on: its stages' region shapes and pads."""
+    return tuple(
+        (part.input.shape, part.output.shape, part.ops[stage.main].attrs.pads)
+        for stage, part in zip(stages, tile, strict=True)
+    )
+
+
+def _stage_context(ctx: Context, laid_out, stage: Kernel, part: StageTile) -> Context:
+    """The context of one stage's part of a tile, in the schedule the tile is laid out in."""
+    sub = Kernel(stage.name, part.ops, stage.algorithm, stage.main)
+    sub_schedule = attrs.evolve(laid_out, kernels=(sub,))
+    return Context.of(sub, sub_schedule, ctx.hw, allowed=Algorithm.TILED, packs=ctx.packs)
+
+
+def _layout(ctx: Context, stages: tuple[Kernel, ...], tile: tuple[StageTile, ...]):
+    """Buffers of one tile's tensors (the kernel's `stages`, in `tile`), the windows of its
+    regions, and the scratch's end."""
     schedule, es = ctx.schedule, ctx.element_bytes
-    stages = ctx.kernel.stages
     buffers = dict(schedule.buffers)
     windows: list[Window] = []
     cursor = ctx.scratch_address
@@ -120,21 +141,32 @@ def remap(piece: Ranges, windows: list[Window]) -> Ranges:
     """`piece` with every range inside a window moved to the real tensor, row by row."""
     starts, lengths, writes = piece.starts, piece.lengths, piece.writes
     for win in windows:
-        inside = (starts >= win.virtual) & (starts < win.virtual + win.size_bytes)
-        if not inside.any():
+        moved = np.flatnonzero((starts >= win.virtual) & (starts < win.virtual + win.size_bytes))
+        if not moved.size:
             continue
-        offset = np.where(inside, starts - win.virtual, 0)
+        offset = starts[moved] - win.virtual
         first = offset // win.row_bytes
-        last = (offset + np.maximum(lengths, 1) - 1) // win.row_bytes
-        count = np.where(inside, last - first + 1, 1)
+        rows = (offset + np.maximum(lengths[moved], 1) - 1) // win.row_bytes - first + 1
+        if (rows == 1).all():  # no range crosses a row end: each moves whole
+            plane, y = np.divmod(first, win.plane_rows)
+            real = win.real + plane * win.real_plane_bytes + y * win.real_row_bytes
+            starts = starts.copy()
+            starts[moved] = real + offset - first * win.row_bytes
+            continue
+        # each moved range cut at the row ends it crosses: `rows` pieces, one per row
+        count = np.ones(starts.size, np.int64)
+        count[moved] = rows
         group = np.repeat(np.arange(starts.size), count)
-        row = first[group] + np.arange(group.size) - np.repeat(np.cumsum(count) - count, count)
-        lo = np.maximum(offset[group], row * win.row_bytes)
-        hi = np.minimum(offset[group] + lengths[group], (row + 1) * win.row_bytes)
+        piece_of = np.repeat(np.arange(moved.size), rows)
+        within = np.arange(piece_of.size) - np.repeat(np.cumsum(rows) - rows, rows)
+        at = np.repeat((np.cumsum(count) - count)[moved], rows) + within  # where they go
+        row = first[piece_of] + within
+        lo = np.maximum(offset[piece_of], row * win.row_bytes)
+        length = lengths[moved][piece_of]
+        hi = np.minimum(offset[piece_of] + length, (row + 1) * win.row_bytes)
         plane, y = np.divmod(row, win.plane_rows)
         real = win.real + plane * win.real_plane_bytes + y * win.real_row_bytes
-        moved = inside[group]
-        starts = np.where(moved, real + lo - row * win.row_bytes, starts[group])
-        lengths = np.where(moved & (lengths[group] > 0), hi - lo, lengths[group])
-        writes = writes[group]
+        starts, lengths, writes = starts[group], lengths[group], writes[group]
+        starts[at] = real + lo - row * win.row_bytes
+        lengths[at] = np.where(length > 0, hi - lo, length)
     return Ranges(piece.flops, starts, lengths, writes, piece.spill_accesses)

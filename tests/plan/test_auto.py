@@ -3,6 +3,7 @@ floor of cycles) change no decision: each window's verdict is the one a fresh si
 gives, and the search ends where the search without them does; `run` takes the search's
 own simulation of its choice. (tests/schedule/test_auto.py: what the search finds.)"""
 
+import attrs
 import pytest
 
 import sim.plan.auto as auto
@@ -45,8 +46,8 @@ def test_every_verdict_is_a_fresh_simulations_and_some_need_no_replay(monkeypatc
     floors = {"over the bar": 0, "simulated": 0}
     traces_within = auto.traces_within
 
-    def counted(window, hw, bar_cycles):
-        traces = traces_within(window, hw, bar_cycles)
+    def counted(window, hw, bar_cycles, tiles):
+        traces = traces_within(window, hw, bar_cycles, tiles)
         floors["over the bar" if traces is None else "simulated"] += 1
         return traces
 
@@ -72,9 +73,12 @@ def test_run_uses_the_searchs_own_simulation_of_its_choice():
     graph, hw = mini_mobilenet(), talks_core()
     chosen = plan(graph, hw, "auto", Precision.FP32)
     assert chosen.result.schedule == "auto"
-    assert simulated(chosen, hw) is chosen.result
-    assert chosen.result == simulate(chosen.schedule, hw)
-    fresh = simulated(chosen, hw, caches=False)  # not what the search simulated
+    assert simulated(chosen, hw, spans=False) is chosen.result
+    assert chosen.result == simulate(chosen.schedule, hw, spans=False)
+    timeline = simulated(chosen, hw)  # spans: the search keeps none
+    assert timeline is not chosen.result and timeline.timing.spans
+    assert attrs.evolve(timeline.timing, span_records=()) == chosen.result.timing
+    fresh = simulated(chosen, hw, caches=False, spans=False)  # not what the search simulated
     assert fresh is not chosen.result and not fresh.caches_enabled
     other = load_hardware("pi3")
     assert simulated(chosen, other) == simulate(chosen.schedule, other)

@@ -6,8 +6,8 @@ from hypothesis import given, settings
 from sim.engine.simulate import simulate
 from sim.hw.load import load_hardware
 from sim.schedule.passes import PASSES, tile_chains
-from sim.schedule.passes.tiling import Chain
-from sim.schedule.tiles import chain_tiles, halo_flops
+from sim.schedule.passes.tiling import Chain, working_bytes
+from sim.schedule.tiles import chain_tiles, halo_flops, stage_tiles, tile_classes, tile_regions
 from sim.trace import kernel_tiles
 from tests.schedule.util import naive, run_passes
 from tests.strategies import conv_chains
@@ -35,6 +35,21 @@ def test_the_tiles_cover_the_output_once_and_each_stage_makes_what_the_next_read
         for producer, consumer in zip(parts, parts[1:], strict=False):
             assert producer.output == consumer.input
     assert (covered == 1).all()
+
+
+@settings(max_examples=40, deadline=None)
+@given(conv_chains())
+def test_tiles_sharing_ops_are_the_tiles_made_one_by_one_and_classes_bound_them(chain):
+    _, tiled = _tiled(*chain)
+    (kernel,) = tiled.kernels
+    regions = tile_regions(kernel)
+    assert list(chain_tiles(kernel)) == [stage_tiles(kernel, out) for out in regions]
+    some = regions[1::2]
+    assert list(chain_tiles(kernel, some)) == [stage_tiles(kernel, out) for out in some]
+    classes = tile_classes(kernel)
+    assert len(classes) <= len(regions)
+    assert all(c in list(chain_tiles(kernel)) for c in classes)
+    assert working_bytes(classes, 4) == working_bytes(chain_tiles(kernel), 4)
 
 
 @settings(max_examples=25, deadline=None)

@@ -53,7 +53,7 @@ from sim.graph.sparsity import sparse_algorithm
 from sim.hw.model import Hardware, Precision
 from sim.schedule.model import Algorithm, Kernel, Schedule
 from sim.schedule.passes.common import only_reader, with_kernels
-from sim.schedule.tiles import StageTile, chain_tiles
+from sim.schedule.tiles import StageTile, chain_tiles, tile_classes
 
 MAX_CHAIN_KERNELS = 4  # the longest chain the estimate weighs
 
@@ -177,7 +177,7 @@ def estimate(run: Sequence[Kernel], budget: Budget, es: int) -> ChainEstimate | 
         return None
 
     def fits(rows: int) -> bool:
-        return working_bytes(chain_tiles(chained(run, (rows, width))), es) <= budget.share_bytes
+        return working_bytes(tile_classes(chained(run, (rows, width))), es) <= budget.share_bytes
 
     heights = _sizes(height)
     lo, hi = 0, len(heights)  # heights[:lo] fit, heights[hi:] do not
@@ -232,7 +232,8 @@ def _sizes(length: int) -> list[int]:
 
 
 def working_bytes(tiles: Iterable[tuple[StageTile, ...]], element_bytes: int) -> int:
-    """The largest working set of the tiles (each tile's stages, as chain_tiles gives them)."""
+    """The largest working set of the tiles (each tile's stages, as chain_tiles gives them;
+    one per class of `tile_classes` is enough: a working set is of the tensors' shapes)."""
     return max(_working_elements(t) for t in tiles) * element_bytes
 
 
