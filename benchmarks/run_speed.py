@@ -5,13 +5,19 @@ same numbers for `python -m sim analyze` (the floor: start-up, loading, no simul
 measured in the same run. Targets (issue 4): MobileNet-v1 on pi3 under 5 s, ResNet-50
 under 20 s, peak memory under 1 GB; issue 13's: MobileNet-v1 under 1.5 s, ResNet-50 under 5 s.
 
-    python benchmarks/run_speed.py [--hw pi3] [--repeat 3] [workload ...]
+The processes run in this environment as it is, so with PYTHONDONTWRITEBYTECODE set they
+compile sim's source on every start. `--cache-bytecode` lets them cache it, as Python does by
+default, in a scratch PYTHONPYCACHEPREFIX (the checkout is left untouched).
+
+    python benchmarks/run_speed.py [--hw pi3] [--repeat 3] [--cache-bytecode] [workload ...]
 """
 
 import argparse
 import json
+import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -30,6 +36,9 @@ DEFAULT_WORKLOADS = [
 ]
 
 
+ENV = dict(os.environ)
+
+
 def measure(argv: list[str]) -> tuple[float, float]:
     """(wall seconds, peak RSS in MB) of one child process running `python -m sim ...`."""
     script = (
@@ -42,7 +51,12 @@ def measure(argv: list[str]) -> tuple[float, float]:
     )
     start = time.perf_counter()
     proc = subprocess.run(
-        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=False
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=ENV,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     wall = time.perf_counter() - start
     if proc.returncode != 0:
@@ -61,16 +75,28 @@ def main() -> None:
     parser.add_argument("workloads", nargs="*", default=DEFAULT_WORKLOADS)
     parser.add_argument("--hw", default="pi3")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--cache-bytecode", action="store_true")
     args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as prefix:
+        if args.cache_bytecode:
+            ENV.pop("PYTHONDONTWRITEBYTECODE", None)
+            ENV["PYTHONPYCACHEPREFIX"] = prefix
+        table(args)
+
+
+def table(args: argparse.Namespace) -> None:
     measure(["run", "matvec_1000", "--hw", args.hw, "--json", "/dev/null"])  # warm the JIT cache
     header = "| workload | GMACs | run s | run MB | analyze s | analyze MB | run / analyze |"
-    print(f"hw: {args.hw}, best of {args.repeat} (wall, process start included)\n")
+    bytecode = "cached" if "PYTHONDONTWRITEBYTECODE" not in ENV else "compiled at every start"
+    print(f"hw: {args.hw}, best of {args.repeat} (wall, process start included)", end=", ")
+    print(f"bytecode {bytecode}\n")
     print(header)
     print("|---|---:|---:|---:|---:|---:|---:|")
     for name in args.workloads:
         analysis = subprocess.run(
             [sys.executable, "-m", "sim", "analyze", name, "--json", "-"],
             cwd=ROOT,
+            env=ENV,
             capture_output=True,
             text=True,
             check=True,
