@@ -163,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
 def _announce_build() -> None:
     if sys.stderr.isatty():
         print(
-            "building sim's compiled kernels for this machine, once (about half a minute)",
+            "building sim's compiled kernels for this machine, once (some 15 to 30 s)",
             file=sys.stderr,
         )
 
