@@ -44,9 +44,13 @@ _loaded: list[ModuleType | None] = []  # the process's answer, once known
 
 
 def load() -> ModuleType | None:
-    """The library, built first if need be; None if it cannot be built."""
+    """The library, built first if need be; None if it cannot be built or loaded (nowhere
+    to write it, say): the kernels then run on the JIT."""
     if not _loaded:
-        _loaded.append(_load_or_build())
+        try:
+            _loaded.append(_load_or_build())
+        except (OSError, ImportError):
+            _loaded.append(None)
     return _loaded[0]
 
 

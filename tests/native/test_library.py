@@ -93,3 +93,10 @@ def _fake(directory: Path) -> Path:
     out = directory / "built.so"
     out.write_text("built")
     return out
+
+
+def test_a_library_that_will_not_load_leaves_the_kernels_on_the_jit(tmp_path, monkeypatch):
+    monkeypatch.setenv(library.CACHE_DIR, str(tmp_path))
+    monkeypatch.setattr(library, "_loaded", [])
+    library.path().write_text("not a shared object")
+    assert library.load() is None
