@@ -9,7 +9,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 from sim.cli import main  # noqa: E402
 
 code = main()
-# The process ends here: what the command made (numba's compiled functions, the results) is
+# The process ends here: what the command made (its results, all it loaded to make them) is
 # frozen out of the collector's sight, as the modules were (sim/cli.py), so the collections
 # at the interpreter's exit do not walk it; they took 50-100 ms after a run.
 gc.freeze()

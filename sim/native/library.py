@@ -15,6 +15,7 @@ library would be, and runs use numba's JIT from then on; delete the file to try 
 Processes build one at a time under a file lock; a library appears whole or not at all.
 """
 
+import contextlib
 import hashlib
 import importlib.machinery
 import importlib.util
@@ -24,6 +25,7 @@ import platform
 import sys
 import sysconfig
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
@@ -140,21 +142,12 @@ def _import(target: Path) -> ModuleType:
     return module
 
 
-class _locked:
-    """An exclusive lock on a file (fcntl), where the platform has one."""
-
-    def __init__(self, lock_path: Path):
-        self.path = lock_path
-
-    def __enter__(self):
-        self.file = open(self.path, "w")  # noqa: SIM115 (held until __exit__)
-        try:
+@contextlib.contextmanager
+def _locked(lock_path: Path) -> Iterator[None]:
+    """An exclusive lock on a file (fcntl), where the platform has one; closing releases it."""
+    with open(lock_path, "w") as file:
+        with contextlib.suppress(ImportError):
             import fcntl
 
-            fcntl.flock(self.file, fcntl.LOCK_EX)
-        except ImportError:
-            pass
-        return self
-
-    def __exit__(self, *exc_info):
-        self.file.close()  # closing releases the lock
+            fcntl.flock(file, fcntl.LOCK_EX)
+        yield
